@@ -1,0 +1,1 @@
+"""Chargegrid api layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Chargegrid cluster layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Chargegrid domain layer (see ARCHITECTURE.md)."""

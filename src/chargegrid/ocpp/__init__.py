@@ -1,0 +1,1 @@
+"""Chargegrid ocpp layer (see ARCHITECTURE.md)."""

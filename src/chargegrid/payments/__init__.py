@@ -1,0 +1,1 @@
+"""Chargegrid payments layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Chargegrid sim layer (see ARCHITECTURE.md)."""

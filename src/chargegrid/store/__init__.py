@@ -1,0 +1,1 @@
+"""Chargegrid store layer (see ARCHITECTURE.md)."""

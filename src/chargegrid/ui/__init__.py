@@ -1,0 +1,1 @@
+"""Chargegrid ui layer (see ARCHITECTURE.md)."""
