@@ -26,6 +26,7 @@ from stripe.params.checkout import SessionCreateParams
 log = logging.getLogger(__name__)
 
 GatewayErrorKind = Literal["unavailable", "rejected", "auth"]
+CancellationReason = Literal["abandoned", "requested_by_customer", "duplicate", "fraudulent"]
 
 
 class PaymentGatewayError(Exception):
@@ -223,11 +224,13 @@ class StripeGateway:
             )
         return _pi_info(pi)
 
-    async def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+    async def cancel_payment_intent(
+        self, payment_intent_id: str, reason: CancellationReason = "abandoned"
+    ) -> PaymentIntentInfo:
         """Release an authorisation (hold). Stripe rejects this once captured or already cancelled."""
         async with _translated("cancel payment intent"):
             pi = await self._client.v1.payment_intents.cancel_async(
-                payment_intent_id, {"cancellation_reason": "abandoned"}
+                payment_intent_id, {"cancellation_reason": reason}
             )
         return _pi_info(pi)
 
