@@ -15,11 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import ocpp
 import orjson
 from jsonschema.validators import validator_for
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+
+import ocpp
 
 SCHEMAS = Path(ocpp.__file__).parent
 

@@ -88,7 +88,7 @@ class Connector:
     available: bool = True
     transaction_id: int | str | None = None
     id_tag: str | None = None
-    meter_wh: int = 0
+    meter_wh: float = 0.0  # energy register; sent rounded down to whole Wh
     seq_no: int = 0
     remote_start_id: int | None = None
     stop_reason: str | None = None
@@ -433,7 +433,7 @@ class SimCharger:
             try:
                 await asyncio.wait_for(c.stop_event.wait(), wait)
             except TimeoutError:
-                c.meter_wh += int(self.opts.power_w * wait / 3600)
+                c.meter_wh += self.opts.power_w * wait / 3600
                 if deadline is None or time.monotonic() < deadline:
                     try:
                         await self.transaction_meter(c)

@@ -79,7 +79,7 @@ class ChargerV16(SimCharger):
         await self.set_status(c, "Preparing")
         answer = await self.call(
             "StartTransaction",
-            {"connectorId": c.id, "idTag": id_tag, "meterStart": c.meter_wh, "timestamp": utcnow()},
+            {"connectorId": c.id, "idTag": id_tag, "meterStart": int(c.meter_wh), "timestamp": utcnow()},
         )
         c.transaction_id = int(answer["transactionId"])
         if answer.get("idTagInfo", {}).get("status") != "Accepted":
@@ -98,7 +98,7 @@ class ChargerV16(SimCharger):
                     "timestamp": utcnow(),
                     "sampledValue": [
                         {
-                            "value": str(c.meter_wh),
+                            "value": str(int(c.meter_wh)),
                             "measurand": "Energy.Active.Import.Register",
                             "unit": "Wh",
                             "context": "Sample.Periodic",
@@ -123,7 +123,7 @@ class ChargerV16(SimCharger):
     async def stop_transaction(self, c: Connector, reason: str) -> None:
         payload: Payload = {
             "transactionId": c.transaction_id,
-            "meterStop": c.meter_wh,
+            "meterStop": int(c.meter_wh),
             "timestamp": utcnow(),
             "reason": reason,
         }

@@ -86,7 +86,7 @@ class ChargerV201(SimCharger):
                 "timestamp": utcnow(),
                 "sampledValue": [
                     {
-                        "value": c.meter_wh,
+                        "value": int(c.meter_wh),
                         "measurand": "Energy.Active.Import.Register",
                         "context": context,
                         "unitOfMeasure": {"unit": "Wh"},

@@ -1,0 +1,120 @@
+"""End to end: the simulator against the real Chargegrid server (SQLite and PostgreSQL).
+
+The chargers boot and are registered; a remote start issued through the server (REST API when it is
+mounted, else the server's command layer that the API calls) produces a real transaction in the database,
+with meter values, and a remote stop closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from chargegrid.sim import ChargerOptions, Fleet, FleetOptions
+from chargegrid.store.models import ChargePoint, Transaction
+from tests.support.server import RunningServer
+
+ServerFactory = Callable[..., AbstractAsyncContextManager[RunningServer]]
+
+
+@asynccontextmanager
+async def simulated(srv: RunningServer, version: str, count: int = 1, **opts: Any) -> AsyncIterator[Fleet]:
+    fleet = Fleet(
+        FleetOptions(count=count, version=version, rate=500, charger=ChargerOptions(url=srv.ocpp_url, **opts))
+    )
+    task = asyncio.create_task(fleet.run())
+    try:
+        assert await fleet.wait_booted(15), fleet.stats
+        yield fleet
+    finally:
+        fleet.stop()
+        await asyncio.wait_for(task, 15)
+
+
+async def transactions(srv: RunningServer, cp_id: str) -> list[Transaction]:
+    async with srv.services.db() as db:
+        return list((await db.scalars(select(Transaction).where(Transaction.charge_point_id == cp_id))).all())
+
+
+async def remote(srv: RunningServer, cp_id: str, name: str, args: dict[str, Any], rest: str) -> str:
+    """Run a command through /API when the REST face offers it, else through the command layer."""
+    async with srv.api() as client:
+        r = await client.get(rest)
+    if r.status_code == 200:
+        return str(r.json()["status"])
+    assert r.status_code == 404, r.text
+    return (await srv.services.commands.execute(cp_id, name, args)).status
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_fleet_boots_against_the_real_server(server_factory: ServerFactory, version: str) -> None:
+    async with server_factory(unknown_chargers="accept") as srv, simulated(srv, version, count=5) as fleet:
+        ids = fleet.opts.ids()
+        await srv.wait_for(lambda: all(cp in srv.services.registry for cp in ids))
+        async with srv.services.db() as db:
+            rows = (await db.scalars(select(ChargePoint).where(ChargePoint.id.in_(ids)))).all()
+        assert sorted(r.id for r in rows) == ids
+        assert fleet.stats.errors == 0, fleet.stats.last_error
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_remote_start_produces_a_real_transaction(server_factory: ServerFactory, version: str) -> None:
+    async with server_factory(unknown_chargers="accept") as srv:
+        await srv.add_tag("TAG42")
+        async with simulated(srv, version, meter_interval=0.2) as fleet:
+            cp = fleet.opts.ids()[0]
+            await srv.wait_for(lambda: cp in srv.services.registry)
+            status = await remote(
+                srv,
+                cp,
+                "remote_start",
+                {"connector": 1, "id_tag": "TAG42"},
+                f"/API/RemoteStartTransaction/{cp}/1/TAG42",
+            )
+            assert status == "Accepted"
+
+            async def started() -> bool:
+                txs = await transactions(srv, cp)
+                return bool(txs) and txs[0].last_meter_kwh is not None and txs[0].last_meter_kwh > 0
+
+            await srv.wait_for(started, timeout=10)
+            tx = (await transactions(srv, cp))[0]
+            assert tx.start_tag_id == "TAG42" and tx.stop_time is None and tx.connector_id == 1
+            if version != "1.6":
+                assert tx.charger_transaction_id and tx.remote_start_id is not None
+
+            status = await remote(
+                srv,
+                cp,
+                "remote_stop",
+                {"transaction_id": tx.id, "charger_transaction_id": tx.charger_transaction_id},
+                f"/API/RemoteStopTransaction/{cp}/1",
+            )
+            assert status == "Accepted"
+
+            async def stopped() -> bool:
+                return (await transactions(srv, cp))[0].stop_time is not None
+
+            await srv.wait_for(stopped, timeout=10)
+            tx = (await transactions(srv, cp))[0]
+            assert tx.stop_reason == "Remote" and tx.meter_stop is not None
+            assert fleet.stats.errors == 0, fleet.stats.last_error
+
+
+async def test_server_commands_reach_the_simulator(server_factory: ServerFactory) -> None:
+    async with server_factory(unknown_chargers="accept") as srv, simulated(srv, "1.6") as fleet:
+        cp = fleet.opts.ids()[0]
+        await srv.wait_for(lambda: cp in srv.services.registry)
+        run = srv.services.commands.execute
+        assert (await run(cp, "unlock", {"connector": 1})).status == "Unlocked"
+        assert (await run(cp, "clear_cache", {})).status == "Accepted"
+        assert (
+            await run(cp, "change_configuration", {"key": "HeartbeatInterval", "value": "60"})
+        ).status == ("Accepted")
+        assert (await run(cp, "reset", {"hard": False})).status == "Accepted"
+        await srv.wait_for(lambda: fleet.stats.reconnects == 1 and fleet.stats.booted == 1, timeout=10)
