@@ -1,0 +1,7 @@
+"""`python -m chargegrid` runs the CLI."""
+
+import sys
+
+from chargegrid.cli import main
+
+sys.exit(main())

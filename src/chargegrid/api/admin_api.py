@@ -1,0 +1,5 @@
+"""Placeholder for the admin_api face (filled in by its own issue)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

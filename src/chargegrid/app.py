@@ -1,0 +1,90 @@
+"""Assembly of one Chargegrid node: the ASGI app with every face, and its lifespan (migrate, start, stop)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.routing import WebSocketRoute
+
+from chargegrid import __version__
+from chargegrid.api import admin_api, core_api, operator_api, payments_api
+from chargegrid.api.health import router as health_router
+from chargegrid.api_key import resolve_api_key
+from chargegrid.config import Settings
+from chargegrid.domain.hooks import Hooks
+from chargegrid.logging_setup import install_filters
+from chargegrid.ocpp.commands import Commands
+from chargegrid.ocpp.context import EdgeContext
+from chargegrid.ocpp.message_log import MessageLog
+from chargegrid.ocpp.server import ocpp_endpoint
+from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.services import Services
+from chargegrid.store import migrate
+from chargegrid.store.database import create_engine, session_factory
+from chargegrid.ui import routes as ui_routes
+
+log = logging.getLogger("chargegrid")
+
+FACES = (core_api, admin_api, operator_api, payments_api, ui_routes)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_filters()
+        engine = create_engine(settings.database_url)
+        await migrate.upgrade(engine)
+        db = session_factory(engine)
+        registry = SessionRegistry()
+        hooks = Hooks()
+        message_log = MessageLog(settings.message_log, db, settings.message_log_retention_days)
+        edge = EdgeContext(settings=settings, db=db, registry=registry, message_log=message_log, hooks=hooks)
+        services = Services(
+            settings=settings,
+            engine=engine,
+            db=db,
+            registry=registry,
+            commands=Commands(registry),
+            hooks=hooks,
+            edge=edge,
+            api_key=resolve_api_key(settings.api_key, settings.data_dir),
+        )
+        app.state.services = services
+        app.state.edge = edge
+        message_log.start()
+        stoppers = []
+        for face in FACES:
+            start = getattr(face, "start", None)
+            if start is not None:
+                stoppers.append(await start(services))
+        log.info(
+            "Chargegrid %s ready (database %s)", __version__, engine.url.render_as_string(hide_password=True)
+        )
+        try:
+            yield
+        finally:
+            for stop in reversed(stoppers):
+                if stop is not None:
+                    await stop()
+            for session in registry:
+                session.rpc.close()
+                await session.close(1001, "central system shutting down")
+            await message_log.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Chargegrid",
+        version=__version__,
+        description="Open-source OCPP central system: OCPP.Core-compatible /API, Motown-compatible "
+        "operator API, "
+        "Stripe payments. Authenticate with the X-API-Key header.",
+        lifespan=lifespan,
+    )
+    app.router.routes.append(WebSocketRoute("/OCPP/{charge_point_id}", ocpp_endpoint))
+    app.include_router(health_router)
+    for face in FACES:
+        app.include_router(face.router)
+    return app

@@ -1,0 +1,169 @@
+"""The `chargegrid` command: serve, migrate, and the subcommands other modules register."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from chargegrid import __version__
+from chargegrid.config import ENV_PREFIX, Settings, SettingsError, load_settings
+
+EPILOG = f"""Settings come from environment variables {ENV_PREFIX}<NAME> (nested with '__', e.g.
+{ENV_PREFIX}STRIPE__API_KEY) and an optional TOML file (--config). Flags override both.
+Main settings: DATABASE_URL, API_KEY, CALL_TIMEOUT, HEARTBEAT_INTERVAL, UNKNOWN_CHARGERS
+(reject|pending|accept), MAX_MESSAGE_SIZE, DENY_CONCURRENT_TX, MESSAGE_LOG (off|no-heartbeats|all)."""
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    try:
+        return load_settings(getattr(args, "config", None), **overrides)
+    except SettingsError as exc:
+        print(f"chargegrid: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _configure_logging(level: str) -> None:
+    from chargegrid import logging_setup
+
+    logging_setup.configure(level)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from chargegrid.app import create_app
+
+    settings = _settings(
+        args, database_url=args.database_url, log_level=args.log_level, unknown_chargers=args.unknown_chargers
+    )
+    _configure_logging(settings.log_level)
+    app = create_app(settings)
+    print(
+        f"Chargegrid {__version__}: OCPP on ws://{args.host}:{args.port}/OCPP/<chargePointId>, "
+        f"API on http://{args.host}:{args.port}/API, docs at /docs",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        ws_max_size=settings.max_message_size,
+        ws_per_message_deflate=False,
+        proxy_headers=args.proxy_headers,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from chargegrid.store import migrate
+    from chargegrid.store.database import create_engine
+
+    settings = _settings(args, database_url=args.database_url)
+    _configure_logging(settings.log_level)
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database schema is up to date", file=sys.stderr)
+    return 0
+
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _extra_registrars() -> list[Registrar]:
+    """Subcommands that live next to what they drive (simulator, users)."""
+    registrars: list[Registrar] = []
+    for module in ("chargegrid.sim.cli", "chargegrid.ui.users_cli"):
+        try:
+            imported = __import__(module, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        registrars.append(imported.register)
+    return registrars
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chargegrid",
+        description="Chargegrid: an open-source OCPP 1.6J / 2.0.1 / 2.1 central system.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"chargegrid {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the central system (OCPP edge, APIs, UI) on one port",
+        description="Run the central system: OCPP websockets at /OCPP/<id>, the REST APIs "
+        "at /API and /charging-stations, the UI at /. Migrates the database first.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for all interfaces)",
+    )
+    serve.add_argument("--port", type=int, default=8081, help="port to listen on (default 8081)")
+    serve.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file with settings (keys as the env names without the prefix, lower case)",
+    )
+    serve.add_argument(
+        "--database-url", help="overrides CHARGEGRID_DATABASE_URL (default: SQLite file ./chargegrid.db)"
+    )
+    serve.add_argument(
+        "--unknown-chargers",
+        choices=["reject", "pending", "accept"],
+        help="overrides CHARGEGRID_UNKNOWN_CHARGERS: what to do with unknown charger ids",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="overrides CHARGEGRID_LOG_LEVEL (default info)",
+    )
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from a proxy")
+    serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser(
+        "migrate",
+        help="create or upgrade the database schema, then exit",
+        description="Apply the database migrations (serve does this at start too).",
+    )
+    mig.add_argument("--config", metavar="FILE", help="TOML settings file")
+    mig.add_argument("--database-url", help="overrides CHARGEGRID_DATABASE_URL")
+    mig.set_defaults(func=cmd_migrate)
+
+    for register in _extra_registrars():
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Settings: environment variables `CHARGEGRID_*` (nested with `__`), an optional TOML file, defaults.
+
+Precedence, highest first: explicit overrides (CLI flags), environment, TOML file, defaults.
+A bad value stops start-up with a `SettingsError` naming the variable and what is allowed.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "CHARGEGRID_"
+
+
+class UnknownChargers(enum.StrEnum):
+    """What to do with a charger whose id is not in the database."""
+
+    reject = "reject"
+    pending = "pending"
+    accept = "accept"
+
+
+class MessageLogLevel(enum.StrEnum):
+    """Which OCPP messages the message log keeps."""
+
+    off = "off"
+    no_heartbeats = "no-heartbeats"
+    all = "all"
+
+
+class StripeSettings(BaseModel):
+    api_key: str | None = None
+    webhook_secret: str | None = None
+    currency: str = "eur"
+    return_base_url: str = "http://localhost:8081/payments"
+    api_base: str = "https://api.stripe.com"
+
+
+class PaymentSettings(BaseModel):
+    price_per_kwh: float = Field(default=0.49, ge=0)
+    max_session_kwh: float = Field(default=80, gt=0)
+    session_fee: float = Field(default=0, ge=0)
+    start_window_minutes: float = Field(default=15, gt=0)
+    pending_timeout_minutes: float = Field(default=30, gt=0)
+
+
+class RedisSettings(BaseModel):
+    url: str | None = None
+
+
+class Settings(BaseSettings):
+    """Every setting of a Chargegrid node. Field `x` is read from `CHARGEGRID_X`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./chargegrid.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db",
+    )
+    data_dir: Path = Field(default=Path("."), description="Where the generated API key file is kept")
+    api_key: str | None = Field(default=None, description="Key for the X-API-Key header of the REST APIs")
+    call_timeout: float = Field(default=60, gt=0, description="Seconds to wait for a charger's answer")
+    heartbeat_interval: int = Field(default=300, gt=0, description="Heartbeat interval sent at boot (s)")
+    unknown_chargers: UnknownChargers = UnknownChargers.reject
+    max_message_size: int = Field(default=65536, ge=1024, description="Largest OCPP frame (bytes)")
+    deny_concurrent_tx: bool = Field(default=False, description="Refuse a tag already in a transaction")
+    validate_schemas: bool = Field(default=True, description="Validate OCPP payloads against schemas")
+    message_log: MessageLogLevel = MessageLogLevel.no_heartbeats
+    message_log_retention_days: int = Field(default=30, ge=0)
+    auth_failure_delay_max: float = Field(default=5.0, ge=0, description="Cap of the auth-failure slowdown")
+    node_id: str | None = Field(default=None, description="Name of this node in a cluster")
+    log_level: str = "info"
+    stripe: StripeSettings = StripeSettings()
+    payments: PaymentSettings = PaymentSettings()
+    redis: RedisSettings = RedisSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        allowed = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        if not value.startswith(allowed):
+            raise ValueError(f"must start with one of {', '.join(allowed)}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        allowed = ("critical", "error", "warning", "info", "debug")
+        if value.lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value.lower()
+
+    _toml_file: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
+        return tuple(sources)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+class SettingsError(Exception):
+    """A setting has a value that is not allowed; the message says which and what is."""
+
+
+def _describe(error: dict[str, Any]) -> str:
+    path = "__".join(str(part) for part in error["loc"]).upper()
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    msg = error["msg"]
+    if error["type"] == "enum":
+        expected = error.get("ctx", {}).get("expected", "")
+        msg = f"must be one of {expected}"
+    elif error["type"] == "extra_forbidden":
+        msg = "is not a known setting (check the spelling; see `chargegrid serve --help`)"
+    return f"{ENV_PREFIX}{path}{shown}: {msg}"
+
+
+def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Read settings; raise `SettingsError` with one line per bad setting."""
+    toml_path = Path(config_file) if config_file else None
+    if toml_path is not None and not toml_path.is_file():
+        raise SettingsError(f"--config {toml_path}: no such file")
+    Settings._toml_file = toml_path
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = [_describe(dict(e)) for e in exc.errors()]
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+    except ValueError as exc:  # e.g. malformed TOML
+        raise SettingsError(f"cannot read settings: {exc}") from None
+    finally:
+        Settings._toml_file = None

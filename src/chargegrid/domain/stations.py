@@ -1,0 +1,84 @@
+"""Charging stations as the edge reports them: boots, heartbeats, connector status, free-form events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chargegrid.domain.registration import boot_status
+from chargegrid.store import Db
+from chargegrid.store import charge_points as cp_store
+from chargegrid.store import events as events_store
+from chargegrid.store.models import utcnow
+
+
+@dataclass
+class BootInfo:
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+    reason: str | None = None
+
+
+async def boot(db: Db, charge_point_id: str, protocol: str, info: BootInfo) -> str:
+    """Store what the station says about itself; answer its registration status."""
+    cp = await cp_store.get(db, charge_point_id)
+    if cp is None:  # deleted by an operator while connected
+        return "Rejected"
+    for name in (
+        "vendor",
+        "model",
+        "serial_number",
+        "firmware_version",
+        "iccid",
+        "imsi",
+        "meter_type",
+        "meter_serial_number",
+    ):
+        setattr(cp, name, getattr(info, name))
+    cp.protocol = protocol
+    cp.last_boot = cp.last_heartbeat = utcnow()
+    events_store.add_event(
+        db, charge_point_id, "BootNotification", {"reason": info.reason} if info.reason else {}
+    )
+    return boot_status(cp.registration_status)
+
+
+async def heartbeat(db: Db, charge_point_id: str) -> None:
+    await cp_store.set_heartbeat(db, charge_point_id, utcnow())
+
+
+async def connector_status(
+    db: Db,
+    charge_point_id: str,
+    connector_id: int,
+    status: str,
+    *,
+    timestamp: datetime | None,
+    error_code: str | None = None,
+    info: str | None = None,
+    vendor_error_code: str | None = None,
+    evse_id: int | None = None,
+) -> bool:
+    """Record a status; an older report than the one stored (offline queue) is kept out. True if applied."""
+    row = await cp_store.connector(db, charge_point_id, connector_id)
+    when = timestamp or utcnow()
+    if row.status_time is not None and when < row.status_time:
+        return False
+    row.status, row.status_time = status, when
+    row.error_code, row.info, row.vendor_error_code = error_code, info, vendor_error_code
+    if evse_id is not None:
+        row.evse_id = evse_id
+    return True
+
+
+def event(
+    db: Db, charge_point_id: str, kind: str, payload: dict[str, Any], when: datetime | None = None
+) -> None:
+    events_store.add_event(db, charge_point_id, kind, payload, when)

@@ -1,0 +1,23 @@
+"""What the OCPP edge needs from the rest of the node, assembled once by `chargegrid.app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chargegrid.config import Settings
+from chargegrid.domain.hooks import Hooks
+from chargegrid.ocpp.auth_throttle import AuthThrottle
+from chargegrid.ocpp.message_log import MessageLog
+from chargegrid.ocpp.sessions import SessionRegistry
+
+
+@dataclass
+class EdgeContext:
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    registry: SessionRegistry
+    message_log: MessageLog
+    hooks: Hooks = field(default_factory=Hooks)
+    throttle: AuthThrottle = field(default_factory=AuthThrottle)

@@ -1,0 +1,214 @@
+"""OCPP 1.6J: charger-initiated messages translated into domain calls (and answers built from them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chargegrid.domain import authorization, stations, transactions
+from chargegrid.domain.authorization import AuthDecision, AuthStatus
+from chargegrid.domain.meter_values import RawSample, Sample, normalise
+from chargegrid.ocpp.rpc import CallError, Payload
+from chargegrid.ocpp.versions import ErrorKind
+from chargegrid.ocpp.wire import Handlers, Route, format_time, now_text, parse_time
+from chargegrid.store import transactions as tx_store
+
+_STATUS_16 = {AuthStatus.unknown: "Invalid"}
+
+
+def id_tag_info(decision: AuthDecision) -> dict[str, Any]:
+    info: dict[str, Any] = {"status": _STATUS_16.get(decision.status, decision.status.value)}
+    if decision.parent_id:
+        info["parentIdTag"] = decision.parent_id[:20]
+    if decision.expiry is not None:
+        info["expiryDate"] = format_time(decision.expiry)
+    return info
+
+
+def samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
+    """1.6 meterValue items → normalised samples (values are decimal strings; SignedData is skipped)."""
+    out: list[Sample] = []
+    for item in meter_values:
+        when = parse_time(item["timestamp"])
+        assert when is not None
+        for sv in item["sampledValue"]:
+            if sv.get("format") == "SignedData":
+                continue
+            try:
+                value = float(sv["value"])
+            except ValueError:
+                raise CallError(
+                    ErrorKind.property, f"sampled value {sv['value']!r} is not a number"
+                ) from None
+            sample = normalise(
+                RawSample(
+                    timestamp=when,
+                    value=value,
+                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
+                    unit=sv.get("unit"),
+                    phase=sv.get("phase"),
+                    context=sv.get("context"),
+                    location=sv.get("location"),
+                )
+            )
+            if sample is not None:
+                out.append(sample)
+    return out
+
+
+class V16Handlers(Handlers):
+    __slots__ = ()
+
+    async def boot_notification(self, p: Payload) -> Payload:
+        info = stations.BootInfo(
+            vendor=p["chargePointVendor"],
+            model=p["chargePointModel"],
+            serial_number=p.get("chargePointSerialNumber") or p.get("chargeBoxSerialNumber"),
+            firmware_version=p.get("firmwareVersion"),
+            iccid=p.get("iccid"),
+            imsi=p.get("imsi"),
+            meter_type=p.get("meterType"),
+            meter_serial_number=p.get("meterSerialNumber"),
+        )
+        async with self.ctx.db.begin() as db:
+            status = await stations.boot(db, self.cp_id, self.session.version.value, info)
+        self.session.registration_status = status
+        await self.ctx.hooks.boot(self.cp_id)
+        interval = self.ctx.settings.heartbeat_interval
+        return {
+            "status": status,
+            "currentTime": now_text(),
+            "interval": interval if status == "Accepted" else min(interval, 60),
+        }
+
+    async def heartbeat(self, p: Payload) -> Payload:
+        async with self.ctx.db.begin() as db:
+            await stations.heartbeat(db, self.cp_id)
+        return {"currentTime": now_text()}
+
+    async def status_notification(self, p: Payload) -> Payload:
+        connector_id = p["connectorId"]
+        async with self.ctx.db.begin() as db:
+            applied = await stations.connector_status(
+                db,
+                self.cp_id,
+                connector_id,
+                p["status"],
+                timestamp=parse_time(p.get("timestamp")),
+                error_code=p["errorCode"],
+                info=p.get("info"),
+                vendor_error_code=p.get("vendorErrorCode"),
+            )
+        if applied:
+            live = self.session.connector(connector_id)
+            live.status, live.error_code = p["status"], p["errorCode"]
+        return {}
+
+    async def authorize(self, p: Payload) -> Payload:
+        async with self.ctx.db.begin() as db:
+            decision = await authorization.authorize(
+                db, p["idTag"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
+            )
+        return {"idTagInfo": id_tag_info(decision)}
+
+    async def start_transaction(self, p: Payload) -> Payload:
+        when = parse_time(p["timestamp"])
+        assert when is not None
+        async with self.ctx.db.begin() as db:
+            result = await transactions.start(
+                db,
+                self.cp_id,
+                p["connectorId"],
+                p["idTag"],
+                p["meterStart"] / 1000.0,
+                when,
+                deny_concurrent=self.ctx.settings.deny_concurrent_tx,
+                reservation_id=p.get("reservationId"),
+            )
+        live = self.session.connector(p["connectorId"])
+        live.energy_kwh = result.transaction.meter_start
+        if not result.duplicate:
+            await self.ctx.hooks.started(result.transaction)
+        return {"transactionId": result.transaction.id, "idTagInfo": id_tag_info(result.auth)}
+
+    async def stop_transaction(self, p: Payload) -> Payload:
+        when = parse_time(p["timestamp"])
+        assert when is not None
+        data = samples(p.get("transactionData") or [])
+        async with self.ctx.db.begin() as db:
+            result = await transactions.stop(
+                db,
+                self.cp_id,
+                p["transactionId"],
+                p["meterStop"] / 1000.0,
+                when,
+                reason=p.get("reason"),
+                tag_id=p.get("idTag"),
+            )
+            if result.transaction is not None and result.closed_now and data:
+                await transactions.record_samples(
+                    db, self.cp_id, result.transaction.connector_id, result.transaction, data
+                )
+        if result.transaction is not None and result.closed_now:
+            self.session.connector(result.transaction.connector_id).power_kw = 0.0
+            await self.ctx.hooks.ended(result.transaction)
+        return {"idTagInfo": id_tag_info(result.auth)} if result.auth is not None else {}
+
+    async def meter_values(self, p: Payload) -> Payload:
+        connector_id = p["connectorId"]
+        data = samples(p["meterValue"])
+        tx = None
+        async with self.ctx.db.begin() as db:
+            if p.get("transactionId") is not None:
+                found = await tx_store.get(db, p["transactionId"])
+                tx = found if found is not None and found.charge_point_id == self.cp_id else None
+            reading = await transactions.record_samples(db, self.cp_id, connector_id, tx, data)
+        live = self.session.connector(connector_id)
+        if reading.timestamp is not None:
+            live.meter_time = reading.timestamp
+            live.energy_kwh = reading.energy_kwh if reading.energy_kwh is not None else live.energy_kwh
+            live.power_kw = reading.power_kw if reading.power_kw is not None else live.power_kw
+            live.soc = reading.soc if reading.soc is not None else live.soc
+        if tx is not None and tx.stop_time is None:
+            await self.ctx.hooks.reading(tx, reading)
+        return {}
+
+    async def data_transfer(self, p: Payload) -> Payload:
+        await self._event("DataTransfer", p)
+        return {"status": "Accepted"}
+
+    async def _event(self, kind: str, p: Payload) -> None:
+        async with self.ctx.db.begin() as db:
+            stations.event(db, self.cp_id, kind, p, parse_time(p.get("timestamp")))
+
+
+def _store_as(kind: str) -> Route:
+    """Firmware/diagnostics/log status and security events: stored, acknowledged with {}."""
+
+    async def handler(self: V16Handlers, p: Payload) -> Payload:
+        await self._event(kind, p)
+        return {}
+
+    handler.__name__ = kind
+    return handler
+
+
+V16Handlers.ROUTES = {
+    "BootNotification": V16Handlers.boot_notification,
+    "Heartbeat": V16Handlers.heartbeat,
+    "StatusNotification": V16Handlers.status_notification,
+    "Authorize": V16Handlers.authorize,
+    "StartTransaction": V16Handlers.start_transaction,
+    "StopTransaction": V16Handlers.stop_transaction,
+    "MeterValues": V16Handlers.meter_values,
+    "DataTransfer": V16Handlers.data_transfer,
+    **{
+        kind: _store_as(kind)
+        for kind in (
+            "DiagnosticsStatusNotification",
+            "FirmwareStatusNotification",
+            "SecurityEventNotification",
+            "SignedFirmwareStatusNotification",
+            "LogStatusNotification",
+        )
+    },
+}

@@ -1,0 +1,225 @@
+"""OCPP 2.0.1 and 2.1: charger-initiated messages translated into domain calls.
+
+2.1 shares these handlers: the messages a station sends us keep 2.0.1's fields where we read them.
+An EVSE is what the REST APIs call a connector (connector 0 / EVSE 0 is the station itself).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chargegrid.domain import authorization, stations, transactions
+from chargegrid.domain.authorization import AuthDecision
+from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
+from chargegrid.domain.transactions import TxEvent, TxEventResult
+from chargegrid.ocpp.rpc import CallError, Payload
+from chargegrid.ocpp.versions import ErrorKind
+from chargegrid.ocpp.wire import Handlers, Route, format_time, now_text, parse_time
+
+
+def id_token_info(decision: AuthDecision) -> dict[str, Any]:
+    info: dict[str, Any] = {"status": decision.status.value}
+    if decision.parent_id:
+        info["groupIdToken"] = {"idToken": decision.parent_id[:36], "type": "Central"}
+    if decision.expiry is not None:
+        info["cacheExpiryDateTime"] = format_time(decision.expiry)
+    return info
+
+
+def samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
+    """2.x meterValue items → normalised samples (numbers with unitOfMeasure and multiplier)."""
+    out: list[Sample] = []
+    for item in meter_values:
+        when = parse_time(item["timestamp"])
+        assert when is not None
+        for sv in item["sampledValue"]:
+            unit = sv.get("unitOfMeasure") or {}
+            sample = normalise(
+                RawSample(
+                    timestamp=when,
+                    value=float(sv["value"]),
+                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
+                    unit=unit.get("unit"),
+                    multiplier=int(unit.get("multiplier", 0)),
+                    phase=sv.get("phase"),
+                    context=sv.get("context"),
+                    location=sv.get("location"),
+                )
+            )
+            if sample is not None:
+                out.append(sample)
+    return out
+
+
+class V201Handlers(Handlers):
+    __slots__ = ()
+
+    async def handle(self, action: str, payload: Payload) -> Payload:
+        # A station not (yet) accepted may only boot (2.0.1 B02/B03).
+        if action != "BootNotification" and self.session.registration_status != "Accepted":
+            raise CallError(ErrorKind.security, f"station is {self.session.registration_status}: boot first")
+        return await super().handle(action, payload)
+
+    async def boot_notification(self, p: Payload) -> Payload:
+        station = p["chargingStation"]
+        modem = station.get("modem") or {}
+        info = stations.BootInfo(
+            vendor=station["vendorName"],
+            model=station["model"],
+            serial_number=station.get("serialNumber"),
+            firmware_version=station.get("firmwareVersion"),
+            iccid=modem.get("iccid"),
+            imsi=modem.get("imsi"),
+            reason=p["reason"],
+        )
+        async with self.ctx.db.begin() as db:
+            status = await stations.boot(db, self.cp_id, self.session.version.value, info)
+        self.session.registration_status = status
+        await self.ctx.hooks.boot(self.cp_id)
+        interval = self.ctx.settings.heartbeat_interval
+        return {
+            "status": status,
+            "currentTime": now_text(),
+            "interval": interval if status == "Accepted" else min(interval, 60),
+        }
+
+    async def heartbeat(self, p: Payload) -> Payload:
+        async with self.ctx.db.begin() as db:
+            await stations.heartbeat(db, self.cp_id)
+        return {"currentTime": now_text()}
+
+    async def status_notification(self, p: Payload) -> Payload:
+        evse_id = p["evseId"]
+        async with self.ctx.db.begin() as db:
+            applied = await stations.connector_status(
+                db,
+                self.cp_id,
+                evse_id,
+                p["connectorStatus"],
+                timestamp=parse_time(p["timestamp"]),
+                info=f"connector {p['connectorId']}",
+                evse_id=evse_id,
+            )
+        if applied:
+            self.session.connector(evse_id).status = p["connectorStatus"]
+        return {}
+
+    async def authorize(self, p: Payload) -> Payload:
+        async with self.ctx.db.begin() as db:
+            decision = await authorization.authorize(
+                db, p["idToken"]["idToken"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
+            )
+        return {"idTokenInfo": id_token_info(decision)}
+
+    async def transaction_event(self, p: Payload) -> Payload:
+        info = p["transactionInfo"]
+        evse = p.get("evse") or {}
+        token = (p.get("idToken") or {}).get("idToken") or None
+        when = parse_time(p["timestamp"])
+        assert when is not None
+        event = TxEvent(
+            event_type=p["eventType"],
+            timestamp=when,
+            seq_no=p["seqNo"],
+            charger_transaction_id=info["transactionId"],
+            trigger_reason=p["triggerReason"],
+            evse_id=evse.get("id"),
+            connector_id=evse.get("id"),
+            tag_id=token,
+            stopped_reason=info.get("stoppedReason"),
+            remote_start_id=info.get("remoteStartId"),
+            reservation_id=p.get("reservationId"),
+            samples=samples(p.get("meterValue") or []),
+        )
+
+        def answer(result: TxEventResult) -> dict[str, Any]:
+            return {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
+
+        async with self.ctx.db.begin() as db:
+            response, result = await transactions.transaction_event(
+                db, self.cp_id, event, deny_concurrent=self.ctx.settings.deny_concurrent_tx, answer=answer
+            )
+        if result is not None:
+            tx = result.transaction
+            live = self.session.connector(tx.connector_id)
+            if tx.last_meter_kwh is not None:
+                live.energy_kwh = tx.last_meter_kwh
+            if tx.last_power_kw is not None:
+                live.power_kw = tx.last_power_kw
+            if tx.last_soc is not None:
+                live.soc = tx.last_soc
+            if result.started_now:
+                await self.ctx.hooks.started(tx)
+            if result.ended_now:
+                live.power_kw = 0.0
+                await self.ctx.hooks.ended(tx)
+            elif event.samples:
+                await self.ctx.hooks.reading(tx, summarise(event.samples))
+        return response
+
+    async def meter_values(self, p: Payload) -> Payload:
+        evse_id = p["evseId"]
+        data = samples(p["meterValue"])
+        async with self.ctx.db.begin() as db:
+            reading = await transactions.record_samples(db, self.cp_id, evse_id, None, data, evse_id)
+        live = self.session.connector(evse_id)
+        if reading.timestamp is not None:
+            live.meter_time = reading.timestamp
+            live.energy_kwh = reading.energy_kwh if reading.energy_kwh is not None else live.energy_kwh
+            live.power_kw = reading.power_kw if reading.power_kw is not None else live.power_kw
+            live.soc = reading.soc if reading.soc is not None else live.soc
+        return {}
+
+    async def data_transfer(self, p: Payload) -> Payload:
+        await self._event("DataTransfer", p)
+        return {"status": "Accepted"}
+
+    async def notify_ev_charging_needs(self, p: Payload) -> Payload:
+        await self._event("NotifyEVChargingNeeds", p)
+        return {"status": "Rejected"}  # no schedule from us: the EV charges on the station's own limits
+
+    async def _event(self, kind: str, p: Payload) -> None:
+        async with self.ctx.db.begin() as db:
+            stations.event(db, self.cp_id, kind, p, parse_time(p.get("timestamp") or p.get("generatedAt")))
+
+
+def _store_as(kind: str) -> Route:
+    """Reports and notifications the operator reads later: stored, acknowledged with {}."""
+
+    async def handler(self: V201Handlers, p: Payload) -> Payload:
+        await self._event(kind, p)
+        return {}
+
+    handler.__name__ = kind
+    return handler
+
+
+V201Handlers.ROUTES = {
+    "BootNotification": V201Handlers.boot_notification,
+    "Heartbeat": V201Handlers.heartbeat,
+    "StatusNotification": V201Handlers.status_notification,
+    "Authorize": V201Handlers.authorize,
+    "TransactionEvent": V201Handlers.transaction_event,
+    "MeterValues": V201Handlers.meter_values,
+    "DataTransfer": V201Handlers.data_transfer,
+    "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
+    **{
+        kind: _store_as(kind)
+        for kind in (
+            "NotifyEvent",
+            "NotifyReport",
+            "FirmwareStatusNotification",
+            "LogStatusNotification",
+            "SecurityEventNotification",
+            "ReservationStatusUpdate",
+            "NotifyChargingLimit",
+            "ClearedChargingLimit",
+            "NotifyMonitoringReport",
+            "NotifyCustomerInformation",
+            "NotifyDisplayMessages",
+            "PublishFirmwareStatusNotification",
+            "ReportChargingProfiles",
+            "NotifyEVChargingSchedule",
+        )
+    },
+}

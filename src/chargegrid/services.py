@@ -1,0 +1,25 @@
+"""The node's shared services, built once at start-up; every face reaches them as `app.state.services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chargegrid.config import Settings
+from chargegrid.domain.hooks import Hooks
+from chargegrid.ocpp.commands import Commands
+from chargegrid.ocpp.context import EdgeContext
+from chargegrid.ocpp.sessions import SessionRegistry
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    db: async_sessionmaker[AsyncSession]
+    registry: SessionRegistry
+    commands: Commands
+    hooks: Hooks
+    edge: EdgeContext
+    api_key: str

@@ -1,0 +1,24 @@
+"""Queries on charge tags (id tags / id tokens)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from chargegrid.store import Db
+from chargegrid.store.models import ChargeTag
+
+
+async def get(db: Db, tag_id: str) -> ChargeTag | None:
+    return await db.get(ChargeTag, tag_id)
+
+
+async def get_case_insensitive(db: Db, tag_id: str) -> ChargeTag | None:
+    """OCPP id tags are case-insensitive (CiString); exact match first, then any case."""
+    tag = await db.get(ChargeTag, tag_id)
+    if tag is None:
+        from sqlalchemy import func
+
+        tag = (
+            await db.scalars(select(ChargeTag).where(func.lower(ChargeTag.tag_id) == tag_id.lower()))
+        ).first()
+    return tag

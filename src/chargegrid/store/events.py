@@ -1,0 +1,29 @@
+"""Charger events (firmware/diagnostics/log status, security events, reports...) and the message log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert
+
+from chargegrid.store import Db
+from chargegrid.store.models import ChargerEvent, MessageLogEntry, utcnow
+
+
+def add_event(
+    db: Db, charge_point_id: str, kind: str, payload: dict[str, Any], when: datetime | None = None
+) -> None:
+    db.add(
+        ChargerEvent(charge_point_id=charge_point_id, kind=kind, payload=payload, timestamp=when or utcnow())
+    )
+
+
+async def add_log_entries(db: Db, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await db.execute(insert(MessageLogEntry), list(rows))
+
+
+async def prune_log(db: Db, before: datetime) -> None:
+    await db.execute(delete(MessageLogEntry).where(MessageLogEntry.timestamp < before))
