@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chargegrid.domain.payments import to_decimal
-from chargegrid.payments import settlement, sweeper, webhooks
+from chargegrid.payments import checkout, settlement, sweeper, webhooks
 from chargegrid.payments.gateway import StripeGateway
 from chargegrid.payments.service import PaymentError, PaymentService
 from chargegrid.services import Services
@@ -108,7 +108,9 @@ def reservation_view(res: PaymentReservation) -> dict[str, Any]:
 @router.post("/Create", dependencies=keyed)
 async def create(body: CreateRequest, request: Request) -> Any:
     try:
-        res = await _payments(request).create(body.charge_point_id, body.connector_id, body.charge_tag_id)
+        res = await checkout.create(
+            _payments(request), body.charge_point_id, body.connector_id, body.charge_tag_id
+        )
     except PaymentError as e:
         return _error(e)
     return {
