@@ -52,6 +52,13 @@ class PaymentSettings(BaseModel):
     session_fee: float = Field(default=0, ge=0)
     start_window_minutes: float = Field(default=15, gt=0)
     pending_timeout_minutes: float = Field(default=30, gt=0)
+    # Start the charge this long after Stripe reported the payment when the customer's browser never
+    # came back to confirm it.
+    confirm_grace_seconds: float = Field(default=120, ge=0)
+    # How often the background task looks for expired reservations and Stripe work to retry.
+    sweep_interval_seconds: float = Field(default=30, gt=0)
+    # First retry delay of a capture or release that failed because Stripe was unavailable (doubles).
+    retry_delay_seconds: float = Field(default=60, gt=0)
 
 
 class RedisSettings(BaseModel):
