@@ -230,3 +230,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(10), default="user")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Models kept in their own modules register themselves on Base.metadata when imported.
+from chargegrid.store import command_models  # noqa: E402, F401
