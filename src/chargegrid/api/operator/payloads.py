@@ -33,9 +33,9 @@ class Payload(BaseModel):
 
 
 class ConnectorConfig(Payload):
-    max_amp: StrictInt | None = None
-    phase: StrictInt | None = None
-    voltage: StrictInt | None = None
+    max_amp: Count | None = None
+    phase: Count | None = None
+    voltage: Count | None = None
     charging_protocol: StrictStr | None = None
     current: StrictStr | None = None
     connector_type: StrictStr | None = None
@@ -58,7 +58,7 @@ class Register(Payload):
 class ConfigureConnector(Payload):
     connector_id: Count
     connector_type: StrictStr | None = None
-    max_amp: StrictInt | None = None
+    max_amp: Count | None = None
 
 
 class Configure(Payload):

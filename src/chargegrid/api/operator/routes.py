@@ -18,7 +18,15 @@ from sqlalchemy import func, select
 
 from chargegrid.api.operator import views
 from chargegrid.api.operator.catalog import COMMANDS
-from chargegrid.api.operator.common import json_answer, json_body, refuse, require_api_key, services_of
+from chargegrid.api.operator.common import (
+    JSON_MEDIA_TYPE,
+    MOTOWN_MEDIA_TYPE,
+    json_answer,
+    json_body,
+    refuse,
+    require_api_key,
+    services_of,
+)
 from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.paging import Page, envelope, page_params
 from chargegrid.api.operator.runtime import Done, runtime_of
@@ -102,7 +110,36 @@ def _wants_wait(request: Request) -> bool:
     return value in ("true", "1", "yes")
 
 
-@router.post("/charging-stations/{station_id}/commands", status_code=202, summary="Send a command")
+_COMMAND_BODY = {
+    "type": "array",
+    "prefixItems": [{"type": "string", "enum": sorted(COMMANDS)}, {"type": "object"}],
+    "minItems": 2,
+    "maxItems": 2,
+    "example": ["UnlockConnector", {"connectorId": 1}],
+}
+_COMMAND_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {media: {"schema": _COMMAND_BODY} for media in (JSON_MEDIA_TYPE, MOTOWN_MEDIA_TYPE)},
+    },
+    "parameters": [
+        {
+            "name": "wait",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean", "default": False},
+            "description": "wait for the station's answer (up to the call timeout) and answer 200 with it",
+        }
+    ],
+}
+
+
+@router.post(
+    "/charging-stations/{station_id}/commands",
+    status_code=202,
+    summary='Send a command: ["Name", {payload}]',
+    openapi_extra=_COMMAND_OPENAPI,
+)
 async def post_command(station_id: str, request: Request) -> Response:
     services = services_of(request)
     runtime = runtime_of(services)
