@@ -78,6 +78,56 @@ class Charger16(ChargePoint16):
     async def on_trigger(self, **kw: Any) -> Any:
         return result16.TriggerMessage(status=await self.rec.got("TriggerMessage", kw, "Accepted"))
 
+    @on("ChangeConfiguration")
+    async def on_change_configuration(self, key: str, value: str, **kw: Any) -> Any:
+        status = await self.rec.got("ChangeConfiguration", {"key": key, "value": value, **kw}, "Accepted")
+        return result16.ChangeConfiguration(status=self.rec.answers.get(f"ChangeConfiguration:{key}", status))
+
+    @on("GetConfiguration")
+    async def on_get_configuration(self, **kw: Any) -> Any:
+        await self.rec.got("GetConfiguration", kw, "Accepted")
+        known = [{"key": k, "readonly": False, "value": "1"} for k in kw.get("key") or ["HeartbeatInterval"]]
+        return result16.GetConfiguration(configuration_key=known, unknown_key=[])
+
+    @on("ChangeAvailability")
+    async def on_change_availability(self, **kw: Any) -> Any:
+        return result16.ChangeAvailability(status=await self.rec.got("ChangeAvailability", kw, "Accepted"))
+
+    @on("ClearCache")
+    async def on_clear_cache(self, **kw: Any) -> Any:
+        return result16.ClearCache(status=await self.rec.got("ClearCache", kw, "Accepted"))
+
+    @on("DataTransfer")
+    async def on_data_transfer(self, **kw: Any) -> Any:
+        return result16.DataTransfer(status=await self.rec.got("DataTransfer", kw, "Accepted"))
+
+    @on("GetDiagnostics")
+    async def on_get_diagnostics(self, **kw: Any) -> Any:
+        await self.rec.got("GetDiagnostics", kw, "Accepted")
+        return result16.GetDiagnostics(file_name="diagnostics.zip")
+
+    @on("UpdateFirmware")
+    async def on_update_firmware(self, **kw: Any) -> Any:
+        await self.rec.got("UpdateFirmware", kw, "Accepted")
+        return result16.UpdateFirmware()
+
+    @on("GetLocalListVersion")
+    async def on_get_local_list_version(self, **kw: Any) -> Any:
+        await self.rec.got("GetLocalListVersion", kw, "Accepted")
+        return result16.GetLocalListVersion(list_version=7)
+
+    @on("SendLocalList")
+    async def on_send_local_list(self, **kw: Any) -> Any:
+        return result16.SendLocalList(status=await self.rec.got("SendLocalList", kw, "Accepted"))
+
+    @on("ReserveNow")
+    async def on_reserve_now(self, **kw: Any) -> Any:
+        return result16.ReserveNow(status=await self.rec.got("ReserveNow", kw, "Accepted"))
+
+    @on("CancelReservation")
+    async def on_cancel_reservation(self, **kw: Any) -> Any:
+        return result16.CancelReservation(status=await self.rec.got("CancelReservation", kw, "Accepted"))
+
 
 class Charger201(ChargePoint201):
     def __init__(self, cp_id: str, connection: Any) -> None:
@@ -114,6 +164,74 @@ class Charger201(ChargePoint201):
     @on("TriggerMessage")
     async def on_trigger(self, **kw: Any) -> Any:
         return result201.TriggerMessage(status=await self.rec.got("TriggerMessage", kw, "Accepted"))
+
+    @on("SetVariables")
+    async def on_set_variables(self, set_variable_data: list[dict[str, Any]], **kw: Any) -> Any:
+        status = await self.rec.got(
+            "SetVariables", {"set_variable_data": set_variable_data, **kw}, "Accepted"
+        )
+        results = []
+        for item in set_variable_data:
+            key = f"{item['component']['name']}.{item['variable']['name']}"
+            results.append(
+                {
+                    "attribute_status": self.rec.answers.get(f"SetVariables:{key}", status),
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+            )
+        return result201.SetVariables(set_variable_result=results)
+
+    @on("GetVariables")
+    async def on_get_variables(self, get_variable_data: list[dict[str, Any]], **kw: Any) -> Any:
+        await self.rec.got("GetVariables", {"get_variable_data": get_variable_data, **kw}, "Accepted")
+        results = [
+            {
+                "attribute_status": "Accepted",
+                "attribute_value": "1",
+                "component": item["component"],
+                "variable": item["variable"],
+            }
+            for item in get_variable_data
+        ]
+        return result201.GetVariables(get_variable_result=results)
+
+    @on("ChangeAvailability")
+    async def on_change_availability(self, **kw: Any) -> Any:
+        return result201.ChangeAvailability(status=await self.rec.got("ChangeAvailability", kw, "Accepted"))
+
+    @on("ClearCache")
+    async def on_clear_cache(self, **kw: Any) -> Any:
+        return result201.ClearCache(status=await self.rec.got("ClearCache", kw, "Accepted"))
+
+    @on("DataTransfer")
+    async def on_data_transfer(self, **kw: Any) -> Any:
+        return result201.DataTransfer(status=await self.rec.got("DataTransfer", kw, "Accepted"))
+
+    @on("GetLog")
+    async def on_get_log(self, **kw: Any) -> Any:
+        return result201.GetLog(status=await self.rec.got("GetLog", kw, "Accepted"))
+
+    @on("UpdateFirmware")
+    async def on_update_firmware(self, **kw: Any) -> Any:
+        return result201.UpdateFirmware(status=await self.rec.got("UpdateFirmware", kw, "Accepted"))
+
+    @on("GetLocalListVersion")
+    async def on_get_local_list_version(self, **kw: Any) -> Any:
+        await self.rec.got("GetLocalListVersion", kw, "Accepted")
+        return result201.GetLocalListVersion(version_number=7)
+
+    @on("SendLocalList")
+    async def on_send_local_list(self, **kw: Any) -> Any:
+        return result201.SendLocalList(status=await self.rec.got("SendLocalList", kw, "Accepted"))
+
+    @on("ReserveNow")
+    async def on_reserve_now(self, **kw: Any) -> Any:
+        return result201.ReserveNow(status=await self.rec.got("ReserveNow", kw, "Accepted"))
+
+    @on("CancelReservation")
+    async def on_cancel_reservation(self, **kw: Any) -> Any:
+        return result201.CancelReservation(status=await self.rec.got("CancelReservation", kw, "Accepted"))
 
 
 CHARGERS: dict[str, type[Charger16] | type[Charger201]] = {"ocpp1.6": Charger16, "ocpp2.0.1": Charger201}

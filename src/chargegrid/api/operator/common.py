@@ -1,0 +1,57 @@
+"""What every operator API route shares: the X-API-Key check, JSON in Motown's media type, error answers."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import orjson
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+
+from chargegrid.services import Services
+
+MOTOWN_MEDIA_TYPE = "application/vnd.io.motown.operator-api-v1+json"
+JSON_MEDIA_TYPE = "application/json"
+
+
+async def require_api_key(request: Request) -> None:
+    """401 unless the X-API-Key header carries the node's key (compared in constant time).
+
+    Stand-in until the shared `chargegrid.api.auth` dependency replaces it.
+    """
+    expected: str = request.app.state.services.api_key
+    given = request.headers.get("x-api-key", "")
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="Missing or wrong X-API-Key header: send the node's API key (CHARGEGRID_API_KEY).",
+        )
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def refuse(status: int, message: str) -> HTTPException:
+    return HTTPException(status_code=status, detail=message)
+
+
+def json_answer(request: Request, body: Any, status: int = 200) -> Response:
+    """JSON in the media type the client asked for: Motown's own when it names it, plain JSON otherwise."""
+    media_type = (
+        MOTOWN_MEDIA_TYPE if MOTOWN_MEDIA_TYPE in request.headers.get("accept", "") else JSON_MEDIA_TYPE
+    )
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type)
+
+
+async def json_body(request: Request) -> Any:
+    """The request body as JSON, whatever JSON media type it was sent with (Motown's included)."""
+    raw = await request.body()
+    if not raw.strip():
+        raise refuse(400, 'The body is empty: send a JSON array ["CommandName", {payload}].')
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise refuse(400, f'The body is not valid JSON ({exc}): send ["CommandName", {{payload}}].') from None
