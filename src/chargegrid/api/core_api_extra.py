@@ -63,9 +63,10 @@ def register(router: APIRouter) -> None:
         "...). An optional connector (2.x: EVSE) narrows it. A name the version does not know is 400.",
     )
     async def trigger_message(
-        request: Request, cp: str = CP, message: str = Path(), connector: str | None = None
+        request: Request, cp: str = CP, message: str = Path(), connectorId: str | None = None
     ) -> JSONResponse:
-        connector_id = parse_int("connectorId", connector) if connector is not None else None
+        # camelCase: a path parameter on the long route, an (undocumented) query one on the short
+        connector_id = parse_int("connectorId", connectorId) if connectorId is not None else None
         return await run_command(
             request, cp, "trigger_message", {"message": message, "connector": connector_id}
         )
@@ -106,14 +107,14 @@ def register(router: APIRouter) -> None:
         '{"status": "Accepted" | "Rejected" | "UnknownMessageId" | "UnknownVendorId", "data": ...}.',
     )
     async def data_transfer(
-        request: Request, cp: str = CP, vendor_id: str = Path(alias="vendorId"), message_id: str | None = None
+        request: Request, cp: str = CP, vendor_id: str = Path(alias="vendorId"), messageId: str | None = None
     ) -> JSONResponse:
         raw = await request.body()
         try:
             data = raw.decode("utf-8") if raw else None
         except UnicodeDecodeError:
             raise bad_request("the DataTransfer body (data) must be UTF-8 text") from None
-        args = {"vendor_id": vendor_id, "message_id": message_id, "data": data}
+        args = {"vendor_id": vendor_id, "message_id": messageId, "data": data}
         return await run_command(request, cp, "data_transfer", args, full=True)
 
     @command_route(
