@@ -89,4 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(metrics_router)
     for face in FACES:
         app.include_router(face.router)
+    # Catch-alls (e.g. "unknown /API command") go after every face's routes, whatever the face order.
+    for face in FACES:
+        app.router.routes.extend(getattr(face, "fallback_routes", ()))
     return app
