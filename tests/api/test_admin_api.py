@@ -200,8 +200,30 @@ async def test_openapi_documents_every_route_with_the_api_key(server: RunningSer
     ):
         assert path in paths, path
     for path, operations in paths.items():
-        if not path.startswith("/API/"):
+        if not path.startswith(("/API/", "/charging-stations", "/transactions")):
             continue
         for method, operation in operations.items():
             assert operation.get("summary"), (method, path)
+            if path == "/API/Payments/Webhook":  # Stripe signs its deliveries; it has no API key
+                assert "security" not in operation
+                continue
             assert {"ApiKey": []} in operation.get("security", []), (method, path)
+
+
+async def test_deleting_a_charge_point_with_transactions_needs_confirmation(server: RunningServer) -> None:
+    from datetime import UTC, datetime
+
+    from chargegrid.store.models import Transaction
+
+    await server.add_charge_point("BILLED")
+    async with server.services.db.begin() as db:
+        db.add(
+            Transaction(charge_point_id="BILLED", connector_id=1, start_time=datetime.now(UTC), meter_start=0)
+        )
+    async with server.api() as api:
+        refused = await api.delete("/API/ChargePoints/BILLED")
+        assert refused.status_code == 409 and "deleteTransactions=true" in refused.json()["detail"]
+        assert (await api.get("/API/ChargePoints/BILLED")).status_code == 200
+        assert len((await api.get("/API/Transactions", params={"chargePointId": "BILLED"})).json()) == 1
+        assert (await api.delete("/API/ChargePoints/BILLED?deleteTransactions=true")).status_code == 204
+        assert (await api.get("/API/ChargePoints/BILLED")).status_code == 404

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import Field, model_validator
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
@@ -19,7 +20,7 @@ from chargegrid.api.auth import require_api_key
 from chargegrid.domain.credentials import hash_password
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
-from chargegrid.store.models import ChargePoint
+from chargegrid.store.models import ChargePoint, Transaction
 
 router = APIRouter(tags=["Admin: charge points"], dependencies=[Depends(require_api_key)])
 
@@ -193,16 +194,33 @@ async def update_charge_point(
     "/API/ChargePoints/{id}",
     status_code=204,
     summary="Remove a charge point",
-    description="Deletes the charge point with its connector states and transactions. A connected "
-    "charger is disconnected (under the default `reject` policy it cannot come back).",
+    description="Deletes the charge point with its connector states. A charge point with recorded "
+    "transactions is refused (409) so billing history is not lost by accident; pass "
+    "`deleteTransactions=true` to delete them too. A connected charger is disconnected (under the default "
+    "`reject` policy it cannot come back).",
     responses=RESPONSES,
 )
-async def delete_charge_point(request: Request, cp_id: str = CP_ID) -> Response:
+async def delete_charge_point(
+    request: Request,
+    cp_id: str = CP_ID,
+    delete_transactions: bool = Query(
+        False, alias="deleteTransactions", description="also delete the charge point's transactions"
+    ),
+) -> Response:
     services = _services(request)
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None:
             raise not_found("charge point", cp_id)
+        count = await db.scalar(
+            select(func.count()).select_from(Transaction).where(Transaction.charge_point_id == cp_id)
+        )
+        if count and not delete_transactions:
+            raise HTTPException(
+                status_code=409,
+                detail=f"charge point {cp_id!r} has {count} recorded transaction(s); deleting it "
+                "would delete them too. Pass deleteTransactions=true to do so anyway.",
+            )
         await db.delete(cp)
         await db.commit()
     session = services.registry.get(cp_id)

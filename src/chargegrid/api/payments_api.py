@@ -8,30 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from chargegrid.api.auth import require_api_key
 from chargegrid.domain.payments import to_decimal
 from chargegrid.payments import checkout, settlement, sweeper, webhooks
 from chargegrid.payments.gateway import StripeGateway
 from chargegrid.payments.service import PaymentError, PaymentService
 from chargegrid.services import Services
 from chargegrid.store.payment_models import PaymentReservation
-
-
-async def require_api_key(request: Request) -> None:
-    """X-API-Key check (the shared `api/auth.py` replaces this at merge)."""
-    expected: str = request.app.state.services.api_key
-    given = request.headers.get("X-API-Key", "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "missing or wrong X-API-Key header: send the configured API key")
-
 
 router = APIRouter(prefix="/API/Payments", tags=["payments"])
 keyed = [Depends(require_api_key)]

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import orjson
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
+from chargegrid.api.auth import require_api_key  # noqa: F401  (re-exported for the routes)
 from chargegrid.services import Services
 
 MOTOWN_MEDIA_TYPE = "application/vnd.io.motown.operator-api-v1+json"
 JSON_MEDIA_TYPE = "application/json"
-
-
-async def require_api_key(request: Request) -> None:
-    """401 unless the X-API-Key header carries the node's key (compared in constant time).
-
-    Stand-in until the shared `chargegrid.api.auth` dependency replaces it.
-    """
-    expected: str = request.app.state.services.api_key
-    given = request.headers.get("x-api-key", "")
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(
-            status_code=401,
-            detail="Missing or wrong X-API-Key header: send the node's API key (CHARGEGRID_API_KEY).",
-        )
 
 
 def services_of(request: Request) -> Services:
