@@ -78,6 +78,16 @@ class Charger16(ChargePoint16):
     async def on_trigger(self, **kw: Any) -> Any:
         return result16.TriggerMessage(status=await self.rec.got("TriggerMessage", kw, "Accepted"))
 
+    @on("SetChargingProfile")
+    async def on_set_profile(self, **kw: Any) -> Any:
+        return result16.SetChargingProfile(status=await self.rec.got("SetChargingProfile", kw, "Accepted"))
+
+    @on("ClearChargingProfile")
+    async def on_clear_profile(self, **kw: Any) -> Any:
+        return result16.ClearChargingProfile(
+            status=await self.rec.got("ClearChargingProfile", kw, "Accepted")
+        )
+
 
 class Charger201(ChargePoint201):
     def __init__(self, cp_id: str, connection: Any) -> None:
@@ -114,6 +124,16 @@ class Charger201(ChargePoint201):
     @on("TriggerMessage")
     async def on_trigger(self, **kw: Any) -> Any:
         return result201.TriggerMessage(status=await self.rec.got("TriggerMessage", kw, "Accepted"))
+
+    @on("SetChargingProfile")
+    async def on_set_profile(self, **kw: Any) -> Any:
+        return result201.SetChargingProfile(status=await self.rec.got("SetChargingProfile", kw, "Accepted"))
+
+    @on("ClearChargingProfile")
+    async def on_clear_profile(self, **kw: Any) -> Any:
+        return result201.ClearChargingProfile(
+            status=await self.rec.got("ClearChargingProfile", kw, "Accepted")
+        )
 
 
 CHARGERS: dict[str, type[Charger16] | type[Charger201]] = {"ocpp1.6": Charger16, "ocpp2.0.1": Charger201}

@@ -72,7 +72,13 @@ def _apply(cp: ChargePoint, form: FormData) -> None:
 @router.get("/ui/chargepoints/new")
 async def new_page(request: Request) -> Response:
     viewer = await auth.viewer(request, admin=True)
-    context = {"title": "New charge point", "is_new": True, "form": _form_values(None), "cp_id": ""}
+    context = {
+        "title": "New charge point",
+        "is_new": True,
+        "form": _form_values(None),
+        "cp_id": "",
+        "result": None,
+    }
     return render(request, "chargepoint.html", context, viewer=viewer)
 
 
@@ -99,6 +105,7 @@ async def create(request: Request) -> Response:
             "is_new": True,
             "form": _form_values(None, form),
             "cp_id": "",
+            "result": None,
             "error": str(exc),
         }
         return render(request, "chargepoint.html", context, viewer=viewer, status_code=400)
