@@ -53,7 +53,7 @@ async def test_each_action_shows_the_chargers_answer(ui_server: RunningServer, p
         await expect(result).to_contain_text("Unlock connector 1: Unlocked — the charger accepted.")
 
         await connector.get_by_label("Limit for connector 1").fill("16A")
-        await connector.get_by_role("button", name="Set limit").click()
+        await connector.get_by_label("Limit for connector 1").press("Enter")  # Enter sets the limit
         await expect(result).to_contain_text("Set limit 16 A on connector 1: Accepted")
         profile = charger.rec.last("SetChargingProfile")["cs_charging_profiles"]
         assert profile["charging_schedule"]["charging_rate_unit"] == "A"
