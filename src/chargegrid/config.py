@@ -65,6 +65,16 @@ class RedisSettings(BaseModel):
     url: str | None = None
 
 
+class UiSettings(BaseModel):
+    """The management web UI's login sessions."""
+
+    secret: str | None = Field(
+        default=None, description="Key that signs session cookies (generated into the data dir if unset)"
+    )
+    session_idle_minutes: float = Field(default=480, gt=0, description="Log out after this long idle")
+    session_max_hours: float = Field(default=24, gt=0, description="Log out this long after login")
+
+
 class Settings(BaseSettings):
     """Every setting of a Chargegrid node. Field `x` is read from `CHARGEGRID_X`."""
 
@@ -95,6 +105,7 @@ class Settings(BaseSettings):
     stripe: StripeSettings = StripeSettings()
     payments: PaymentSettings = PaymentSettings()
     redis: RedisSettings = RedisSettings()
+    ui: UiSettings = UiSettings()
 
     @field_validator("database_url")
     @classmethod
