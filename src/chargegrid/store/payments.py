@@ -134,3 +134,9 @@ async def webhook_seen(db: Db, event_id: str) -> bool:
 
 def add_webhook_event(db: Db, event_id: str, event_type: str, reservation_id: str | None) -> None:
     db.add(ProcessedWebhookEvent(event_id=event_id, event_type=event_type, reservation_id=reservation_id))
+
+
+async def recent(db: Db, limit: int = 200) -> Sequence[PaymentReservation]:
+    """The newest reservations first, for the UI's payments page."""
+    query = select(PaymentReservation).order_by(PaymentReservation.created_at.desc()).limit(limit)
+    return (await db.scalars(query)).all()

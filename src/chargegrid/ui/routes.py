@@ -11,13 +11,22 @@ from starlette.responses import FileResponse
 from chargegrid.services import Services
 from chargegrid.store import users as users_store
 from chargegrid.ui import auth
-from chargegrid.ui.pages import charge_points, messages, overview, pending, session, tags, transactions
+from chargegrid.ui.pages import (
+    charge_points,
+    messages,
+    overview,
+    payments,
+    pending,
+    session,
+    tags,
+    transactions,
+)
 
 STATIC = Path(__file__).parent / "static"
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 router = APIRouter(include_in_schema=False)
-for page in (session, overview, charge_points, pending, tags, transactions, messages):
+for page in (session, overview, charge_points, pending, tags, transactions, messages, payments):
     router.include_router(page.router)
 
 
