@@ -12,6 +12,7 @@ from starlette.routing import WebSocketRoute
 from chargegrid import __version__
 from chargegrid.api import admin_api, core_api, operator_api, payments_api
 from chargegrid.api.health import router as health_router
+from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
@@ -85,6 +86,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.router.routes.append(WebSocketRoute("/OCPP/{charge_point_id}", ocpp_endpoint))
     app.include_router(health_router)
+    app.include_router(metrics_router)
     for face in FACES:
         app.include_router(face.router)
+    # Catch-alls (e.g. "unknown /API command") go after every face's routes, whatever the face order.
+    for face in FACES:
+        app.router.routes.extend(getattr(face, "fallback_routes", ()))
     return app

@@ -52,10 +52,27 @@ class PaymentSettings(BaseModel):
     session_fee: float = Field(default=0, ge=0)
     start_window_minutes: float = Field(default=15, gt=0)
     pending_timeout_minutes: float = Field(default=30, gt=0)
+    # Start the charge this long after Stripe reported the payment when the customer's browser never
+    # came back to confirm it.
+    confirm_grace_seconds: float = Field(default=120, ge=0)
+    # How often the background task looks for expired reservations and Stripe work to retry.
+    sweep_interval_seconds: float = Field(default=30, gt=0)
+    # First retry delay of a capture or release that failed because Stripe was unavailable (doubles).
+    retry_delay_seconds: float = Field(default=60, gt=0)
 
 
 class RedisSettings(BaseModel):
     url: str | None = None
+
+
+class UiSettings(BaseModel):
+    """The management web UI's login sessions."""
+
+    secret: str | None = Field(
+        default=None, description="Key that signs session cookies (generated into the data dir if unset)"
+    )
+    session_idle_minutes: float = Field(default=480, gt=0, description="Log out after this long idle")
+    session_max_hours: float = Field(default=24, gt=0, description="Log out this long after login")
 
 
 class Settings(BaseSettings):
@@ -88,6 +105,7 @@ class Settings(BaseSettings):
     stripe: StripeSettings = StripeSettings()
     payments: PaymentSettings = PaymentSettings()
     redis: RedisSettings = RedisSettings()
+    ui: UiSettings = UiSettings()
 
     @field_validator("database_url")
     @classmethod

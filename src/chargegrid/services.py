@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -11,6 +12,9 @@ from chargegrid.domain.hooks import Hooks
 from chargegrid.ocpp.commands import Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.sessions import SessionRegistry
+
+if TYPE_CHECKING:
+    from chargegrid.payments.service import PaymentService
 
 
 @dataclass
@@ -23,3 +27,5 @@ class Services:
     hooks: Hooks
     edge: EdgeContext
     api_key: str
+    # Set by the payments face at start-up when Stripe is configured; None means payments are off.
+    payments: PaymentService | None = None

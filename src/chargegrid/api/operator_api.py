@@ -1,5 +1,9 @@
-"""Placeholder for the operator_api face (filled in by its own issue)."""
+"""The Motown-compatible operator API face: `/charging-stations...` and `/transactions` (X-API-Key).
 
-from fastapi import APIRouter
+Its routes live in `chargegrid.api.operator`; `start` hooks its settings push into station boots.
+"""
 
-router = APIRouter()
+from chargegrid.api.operator.routes import router
+from chargegrid.api.operator.runtime import start
+
+__all__ = ["router", "start"]

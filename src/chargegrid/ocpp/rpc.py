@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from chargegrid.metrics import count_frame
 from chargegrid.ocpp import schemas
 from chargegrid.ocpp.versions import ErrorKind, OcppVersion, error_code
 
@@ -249,5 +250,6 @@ class RpcSession:
         raw: str,
         result: str | None,
     ) -> None:
+        count_frame(direction, message_type, result)
         if self._on_frame is not None:
             self._on_frame(direction, message_type, message_id, action, raw, result)

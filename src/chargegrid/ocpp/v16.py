@@ -9,7 +9,7 @@ from chargegrid.domain.authorization import AuthDecision, AuthStatus
 from chargegrid.domain.meter_values import RawSample, Sample, normalise
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, Route, format_time, now_text, parse_time
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
 from chargegrid.store import transactions as tx_store
 
 _STATUS_16 = {AuthStatus.unknown: "Invalid"}
@@ -69,21 +69,7 @@ class V16Handlers(Handlers):
             meter_type=p.get("meterType"),
             meter_serial_number=p.get("meterSerialNumber"),
         )
-        async with self.ctx.db.begin() as db:
-            status = await stations.boot(db, self.cp_id, self.session.version.value, info)
-        self.session.registration_status = status
-        await self.ctx.hooks.boot(self.cp_id)
-        interval = self.ctx.settings.heartbeat_interval
-        return {
-            "status": status,
-            "currentTime": now_text(),
-            "interval": interval if status == "Accepted" else min(interval, 60),
-        }
-
-    async def heartbeat(self, p: Payload) -> Payload:
-        async with self.ctx.db.begin() as db:
-            await stations.heartbeat(db, self.cp_id)
-        return {"currentTime": now_text()}
+        return await self._boot(info)
 
     async def status_notification(self, p: Payload) -> Payload:
         connector_id = p["connectorId"]
@@ -162,12 +148,7 @@ class V16Handlers(Handlers):
                 found = await tx_store.get(db, p["transactionId"])
                 tx = found if found is not None and found.charge_point_id == self.cp_id else None
             reading = await transactions.record_samples(db, self.cp_id, connector_id, tx, data)
-        live = self.session.connector(connector_id)
-        if reading.timestamp is not None:
-            live.meter_time = reading.timestamp
-            live.energy_kwh = reading.energy_kwh if reading.energy_kwh is not None else live.energy_kwh
-            live.power_kw = reading.power_kw if reading.power_kw is not None else live.power_kw
-            live.soc = reading.soc if reading.soc is not None else live.soc
+        self._show_reading(connector_id, reading)
         if tx is not None and tx.stop_time is None:
             await self.ctx.hooks.reading(tx, reading)
         return {}
@@ -176,25 +157,10 @@ class V16Handlers(Handlers):
         await self._event("DataTransfer", p)
         return {"status": "Accepted"}
 
-    async def _event(self, kind: str, p: Payload) -> None:
-        async with self.ctx.db.begin() as db:
-            stations.event(db, self.cp_id, kind, p, parse_time(p.get("timestamp")))
-
-
-def _store_as(kind: str) -> Route:
-    """Firmware/diagnostics/log status and security events: stored, acknowledged with {}."""
-
-    async def handler(self: V16Handlers, p: Payload) -> Payload:
-        await self._event(kind, p)
-        return {}
-
-    handler.__name__ = kind
-    return handler
-
 
 V16Handlers.ROUTES = {
     "BootNotification": V16Handlers.boot_notification,
-    "Heartbeat": V16Handlers.heartbeat,
+    "Heartbeat": Handlers.heartbeat,
     "StatusNotification": V16Handlers.status_notification,
     "Authorize": V16Handlers.authorize,
     "StartTransaction": V16Handlers.start_transaction,
@@ -202,7 +168,7 @@ V16Handlers.ROUTES = {
     "MeterValues": V16Handlers.meter_values,
     "DataTransfer": V16Handlers.data_transfer,
     **{
-        kind: _store_as(kind)
+        kind: stored_as(kind)
         for kind in (
             "DiagnosticsStatusNotification",
             "FirmwareStatusNotification",

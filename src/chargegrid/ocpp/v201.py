@@ -14,7 +14,7 @@ from chargegrid.domain.meter_values import RawSample, Sample, normalise, summari
 from chargegrid.domain.transactions import TxEvent, TxEventResult
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, Route, format_time, now_text, parse_time
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
 
 
 def id_token_info(decision: AuthDecision) -> dict[str, Any]:
@@ -72,21 +72,7 @@ class V201Handlers(Handlers):
             imsi=modem.get("imsi"),
             reason=p["reason"],
         )
-        async with self.ctx.db.begin() as db:
-            status = await stations.boot(db, self.cp_id, self.session.version.value, info)
-        self.session.registration_status = status
-        await self.ctx.hooks.boot(self.cp_id)
-        interval = self.ctx.settings.heartbeat_interval
-        return {
-            "status": status,
-            "currentTime": now_text(),
-            "interval": interval if status == "Accepted" else min(interval, 60),
-        }
-
-    async def heartbeat(self, p: Payload) -> Payload:
-        async with self.ctx.db.begin() as db:
-            await stations.heartbeat(db, self.cp_id)
-        return {"currentTime": now_text()}
+        return await self._boot(info)
 
     async def status_notification(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
@@ -162,12 +148,7 @@ class V201Handlers(Handlers):
         data = samples(p["meterValue"])
         async with self.ctx.db.begin() as db:
             reading = await transactions.record_samples(db, self.cp_id, evse_id, None, data, evse_id)
-        live = self.session.connector(evse_id)
-        if reading.timestamp is not None:
-            live.meter_time = reading.timestamp
-            live.energy_kwh = reading.energy_kwh if reading.energy_kwh is not None else live.energy_kwh
-            live.power_kw = reading.power_kw if reading.power_kw is not None else live.power_kw
-            live.soc = reading.soc if reading.soc is not None else live.soc
+        self._show_reading(evse_id, reading)
         return {}
 
     async def data_transfer(self, p: Payload) -> Payload:
@@ -178,25 +159,10 @@ class V201Handlers(Handlers):
         await self._event("NotifyEVChargingNeeds", p)
         return {"status": "Rejected"}  # no schedule from us: the EV charges on the station's own limits
 
-    async def _event(self, kind: str, p: Payload) -> None:
-        async with self.ctx.db.begin() as db:
-            stations.event(db, self.cp_id, kind, p, parse_time(p.get("timestamp") or p.get("generatedAt")))
-
-
-def _store_as(kind: str) -> Route:
-    """Reports and notifications the operator reads later: stored, acknowledged with {}."""
-
-    async def handler(self: V201Handlers, p: Payload) -> Payload:
-        await self._event(kind, p)
-        return {}
-
-    handler.__name__ = kind
-    return handler
-
 
 V201Handlers.ROUTES = {
     "BootNotification": V201Handlers.boot_notification,
-    "Heartbeat": V201Handlers.heartbeat,
+    "Heartbeat": Handlers.heartbeat,
     "StatusNotification": V201Handlers.status_notification,
     "Authorize": V201Handlers.authorize,
     "TransactionEvent": V201Handlers.transaction_event,
@@ -204,7 +170,7 @@ V201Handlers.ROUTES = {
     "DataTransfer": V201Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
     **{
-        kind: _store_as(kind)
+        kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
             "NotifyReport",

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from chargegrid.domain import stations
+from chargegrid.domain.meter_values import Reading
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.sessions import ChargerSession
@@ -53,3 +55,51 @@ class Handlers:
     @property
     def cp_id(self) -> str:
         return self.session.charge_point_id
+
+    # ---- what every version does the same way, once its payload is read ----
+
+    async def _boot(self, info: stations.BootInfo) -> Payload:
+        """Store the boot; answer status, time and interval (Pending/Rejected retry within a minute)."""
+        async with self.ctx.db.begin() as db:
+            status = await stations.boot(db, self.cp_id, self.session.version.value, info)
+        self.session.registration_status = status
+        await self.ctx.hooks.boot(self.cp_id)
+        interval = self.ctx.settings.heartbeat_interval
+        return {
+            "status": status,
+            "currentTime": now_text(),
+            "interval": interval if status == "Accepted" else min(interval, 60),
+        }
+
+    async def heartbeat(self, p: Payload) -> Payload:
+        async with self.ctx.db.begin() as db:
+            await stations.heartbeat(db, self.cp_id)
+        return {"currentTime": now_text()}
+
+    def _show_reading(self, connector_id: int, reading: Reading) -> None:
+        """Copy a committed reading into the live connector state (what /API/Status and the UI show)."""
+        live = self.session.connector(connector_id)
+        if reading.timestamp is None:
+            return
+        live.meter_time = reading.timestamp
+        if reading.energy_kwh is not None:
+            live.energy_kwh = reading.energy_kwh
+        if reading.power_kw is not None:
+            live.power_kw = reading.power_kw
+        if reading.soc is not None:
+            live.soc = reading.soc
+
+    async def _event(self, kind: str, p: Payload) -> None:
+        async with self.ctx.db.begin() as db:
+            stations.event(db, self.cp_id, kind, p, parse_time(p.get("timestamp") or p.get("generatedAt")))
+
+
+def stored_as(kind: str) -> Route:
+    """A handler for reports and notifications the operator reads later: stored, acknowledged with {}."""
+
+    async def handler(self: Handlers, p: Payload) -> Payload:
+        await self._event(kind, p)
+        return {}
+
+    handler.__name__ = kind
+    return handler

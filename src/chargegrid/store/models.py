@@ -230,3 +230,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(10), default="user")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Tables of other topics live in their own modules; importing them here puts them in Base.metadata.
+from chargegrid.store import command_models, payment_models  # noqa: E402, F401

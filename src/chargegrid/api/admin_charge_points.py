@@ -1,0 +1,230 @@
+"""/API/ChargePoints: the chargers this central system admits, with their payment overrides.
+
+The password (HTTP Basic key of security profile 1) is stored argon2-hashed and never returned; the
+answer only says `hasPassword`. What the charger reports about itself (vendor, model, serial,
+firmware, protocol) and whether it is online are read-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from pydantic import Field, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
+from chargegrid.api.auth import require_api_key
+from chargegrid.domain.credentials import hash_password
+from chargegrid.services import Services
+from chargegrid.store import charge_points as cp_store
+from chargegrid.store.models import ChargePoint, Transaction
+
+router = APIRouter(tags=["Admin: charge points"], dependencies=[Depends(require_api_key)])
+
+# Same rule as the websocket edge: OCPP identityString, printable ASCII without ':'.
+ID_PATTERN = r"^[\x21-\x39\x3b-\x7e]{1,48}$"
+READ_ONLY = frozenset(
+    {
+        "hasPassword",
+        "registrationStatus",
+        "protocol",
+        "online",
+        "vendor",
+        "model",
+        "serialNumber",
+        "firmwareVersion",
+        "lastBoot",
+        "lastHeartbeat",
+        "createdAt",
+    }
+)
+
+
+class ChargePointFields(StrictModel):
+    name: str | None = Field(default=None, max_length=100)
+    comment: str | None = Field(default=None, max_length=2000)
+    password: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=40,
+        description="HTTP Basic password the charger must send (OCPP security profile 1: 16-40 "
+        "characters). Write-only; null removes it.",
+    )
+    # Payment overrides; null = use the node's setting (CHARGEGRID_PAYMENTS__...).
+    pricePerKwh: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    maxSessionKwh: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    sessionFee: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only(cls, data: Any) -> Any:
+        # A client may PUT back what it GOT: read-only fields are ignored rather than refused.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY}
+        return data
+
+
+class ChargePointCreate(ChargePointFields):
+    id: str = Field(pattern=ID_PATTERN, description="1-48 printable ASCII characters without ':'")
+
+
+class ChargePointUpdate(ChargePointFields):
+    id: str | None = Field(default=None, description="If given, must equal the id in the path")
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _view(cp: ChargePoint, services: Services) -> dict[str, Any]:
+    session = services.registry.get(cp.id)
+    return {
+        "id": cp.id,
+        "name": cp.name,
+        "comment": cp.comment,
+        "hasPassword": bool(cp.password_hash),
+        "pricePerKwh": cp.price_per_kwh,
+        "maxSessionKwh": cp.max_session_kwh,
+        "sessionFee": cp.session_fee,
+        "registrationStatus": cp.registration_status,
+        "online": session is not None,
+        "protocol": session.version.value if session is not None else cp.protocol,
+        "vendor": cp.vendor,
+        "model": cp.model,
+        "serialNumber": cp.serial_number,
+        "firmwareVersion": cp.firmware_version,
+        "lastBoot": iso(cp.last_boot),
+        "lastHeartbeat": iso(cp.last_heartbeat),
+        "createdAt": iso(cp.created_at),
+    }
+
+
+_COLUMNS = {
+    "name": "name",
+    "comment": "comment",
+    "pricePerKwh": "price_per_kwh",
+    "maxSessionKwh": "max_session_kwh",
+    "sessionFee": "session_fee",
+}
+
+
+async def _apply(cp: ChargePoint, body: ChargePointFields) -> None:
+    for field in body.model_fields_set & _COLUMNS.keys():
+        setattr(cp, _COLUMNS[field], getattr(body, field))
+    if "password" in body.model_fields_set:
+        # argon2 costs tens of ms of CPU on purpose: keep it off the event loop.
+        cp.password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
+
+
+CP_ID = Path(alias="id", description="The charge point id")
+
+
+@router.get("/API/ChargePoints", summary="List charge points", responses=RESPONSES)
+async def list_charge_points(request: Request) -> list[dict[str, Any]]:
+    services = _services(request)
+    async with services.db() as db:
+        return [_view(cp, services) for cp in await cp_store.list_all(db)]
+
+
+@router.post(
+    "/API/ChargePoints",
+    status_code=201,
+    summary="Add a charge point",
+    description="Body: `id` (required), `name`, `comment`, `password` (write-only, stored hashed), "
+    "`pricePerKwh`, `maxSessionKwh`, `sessionFee` (numbers ≥ 0 or null = use the global setting). "
+    "409 when the id exists.",
+    responses={**RESPONSES, 409: {"description": "The id already exists"}},
+)
+async def create_charge_point(request: Request, body: ChargePointCreate) -> dict[str, Any]:
+    services = _services(request)
+    async with services.db() as db:
+        if await cp_store.get(db, body.id) is not None:
+            raise conflict("charge point", body.id)
+        cp = cp_store.add(db, body.id, "Accepted")
+        await _apply(cp, body)
+        try:
+            await db.commit()
+        except IntegrityError:  # created by someone else a moment ago
+            raise conflict("charge point", body.id) from None
+        return _view(cp, services)
+
+
+@router.get("/API/ChargePoints/{id}", summary="Read one charge point", responses=RESPONSES)
+async def get_charge_point(request: Request, cp_id: str = CP_ID) -> dict[str, Any]:
+    services = _services(request)
+    async with services.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        if cp is None:
+            raise not_found("charge point", cp_id)
+        return _view(cp, services)
+
+
+@router.put(
+    "/API/ChargePoints/{id}",
+    summary="Change a charge point",
+    description="Only the fields present in the body change (`password: null` removes the password). "
+    "Read-only fields (registrationStatus, online, protocol, vendor, ...) are ignored.",
+    responses=RESPONSES,
+)
+async def update_charge_point(
+    request: Request, body: ChargePointUpdate, cp_id: str = CP_ID
+) -> dict[str, Any]:
+    if body.id is not None and body.id != cp_id:
+        raise HTTPException(
+            422, f"id {body.id!r} in the body differs from {cp_id!r} in the path: ids cannot change"
+        )
+    services = _services(request)
+    async with services.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        if cp is None:
+            raise not_found("charge point", cp_id)
+        await _apply(cp, body)
+        await db.commit()
+        session = services.registry.get(cp_id)
+        if session is not None and "name" in body.model_fields_set:
+            session.name = cp.name  # /API/Status shows the new name at once
+        return _view(cp, services)
+
+
+@router.delete(
+    "/API/ChargePoints/{id}",
+    status_code=204,
+    summary="Remove a charge point",
+    description="Deletes the charge point with its connector states. A charge point with recorded "
+    "transactions is refused (409) so billing history is not lost by accident; pass "
+    "`deleteTransactions=true` to delete them too. A connected charger is disconnected (under the default "
+    "`reject` policy it cannot come back).",
+    responses=RESPONSES,
+)
+async def delete_charge_point(
+    request: Request,
+    cp_id: str = CP_ID,
+    delete_transactions: bool = Query(
+        False, alias="deleteTransactions", description="also delete the charge point's transactions"
+    ),
+) -> Response:
+    services = _services(request)
+    async with services.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        if cp is None:
+            raise not_found("charge point", cp_id)
+        count = await db.scalar(
+            select(func.count()).select_from(Transaction).where(Transaction.charge_point_id == cp_id)
+        )
+        if count and not delete_transactions:
+            raise HTTPException(
+                status_code=409,
+                detail=f"charge point {cp_id!r} has {count} recorded transaction(s); deleting it "
+                "would delete them too. Pass deleteTransactions=true to do so anyway.",
+            )
+        await db.delete(cp)
+        await db.commit()
+    session = services.registry.get(cp_id)
+    if session is not None:
+        session.rpc.close()
+        await session.close(1000, "charge point removed by an operator")
+    return Response(status_code=204)

@@ -1,0 +1,266 @@
+"""Commands beyond the OCPP.Core seed, in the same `/API/<command>/<chargePointId>/...` style.
+
+Path segments carry what identifies the target; optional details travel as query parameters and bulk
+data as the request body, each documented on its route. Answers keep the seed's `{"status": ...}` and
+add what else the charger answered (e.g. `listVersion`, `fileName`, `schedule`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from chargegrid.api.command_http import (
+    bad_request,
+    command_route,
+    parse_choice,
+    parse_int,
+    parse_time,
+    run_command,
+    send_command,
+)
+from chargegrid.store.models import utcnow
+
+CP = Path(alias="chargePointId", description="The charge point id")
+CONNECTOR = Path(alias="connectorId", description="Connector number (OCPP 2.x: EVSE id); 0 = whole station")
+
+
+class LocalListEntry(BaseModel):
+    idTag: str = Field(min_length=1, max_length=36)
+    status: Literal["Accepted", "Blocked", "Expired", "Invalid"] | None = Field(
+        default="Accepted", description="Omit (null) in a Differential update to remove the tag"
+    )
+
+
+class LocalList(BaseModel):
+    listVersion: int = Field(ge=1)
+    updateType: Literal["Full", "Differential"] = "Full"
+    entries: list[LocalListEntry] = Field(default_factory=list)
+
+
+def _json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def register(router: APIRouter) -> None:
+    @command_route(
+        router,
+        "TriggerMessage",
+        ["/{chargePointId}/{message}", "/{chargePointId}/{message}/{connectorId}"],
+        summary="Ask the charger to send a message now",
+        description="`message` as the charger's OCPP version names it, e.g. BootNotification, "
+        "Heartbeat, StatusNotification, MeterValues (2.x also TransactionEvent, LogStatusNotification, "
+        "...). An optional connector (2.x: EVSE) narrows it. A name the version does not know is 400.",
+    )
+    async def trigger_message(
+        request: Request, cp: str = CP, message: str = Path(), connectorId: str | None = None
+    ) -> JSONResponse:
+        # camelCase: a path parameter on the long route, an (undocumented) query one on the short
+        connector_id = parse_int("connectorId", connectorId) if connectorId is not None else None
+        return await run_command(
+            request, cp, "trigger_message", {"message": message, "connector": connector_id}
+        )
+
+    @command_route(
+        router,
+        "ChangeAvailability",
+        ["/{chargePointId}/{connectorId}/{availability}"],
+        summary="Make a connector (or the station) operative or inoperative",
+        description="`availability` is `Operative` or `Inoperative` (case-insensitive); connector 0 is "
+        'the whole station. Answer: {"status": "Accepted" | "Rejected" | "Scheduled"}.',
+    )
+    async def change_availability(
+        request: Request, cp: str = CP, connector: str = CONNECTOR, availability: str = Path()
+    ) -> JSONResponse:
+        connector_id = parse_int("connectorId", connector)
+        operative = parse_choice("availability", availability, {"operative": True, "inoperative": False})
+        return await run_command(
+            request, cp, "change_availability", {"connector": connector_id, "operative": operative}
+        )
+
+    @command_route(
+        router,
+        "ClearCache",
+        ["/{chargePointId}"],
+        summary="Clear the charger's authorization cache",
+        description='Answer: {"status": "Accepted" | "Rejected"}.',
+    )
+    async def clear_cache(request: Request, cp: str = CP) -> JSONResponse:
+        return await run_command(request, cp, "clear_cache", {})
+
+    @command_route(
+        router,
+        "DataTransfer",
+        ["/{chargePointId}/{vendorId}", "/{chargePointId}/{vendorId}/{messageId}"],
+        summary="Send a vendor-specific DataTransfer",
+        description="The request body (text, sent as is; empty = no data) is the `data`. Answer: "
+        '{"status": "Accepted" | "Rejected" | "UnknownMessageId" | "UnknownVendorId", "data": ...}.',
+    )
+    async def data_transfer(
+        request: Request, cp: str = CP, vendor_id: str = Path(alias="vendorId"), messageId: str | None = None
+    ) -> JSONResponse:
+        raw = await request.body()
+        try:
+            data = raw.decode("utf-8") if raw else None
+        except UnicodeDecodeError:
+            raise bad_request("the DataTransfer body (data) must be UTF-8 text") from None
+        args = {"vendor_id": vendor_id, "message_id": messageId, "data": data}
+        return await run_command(request, cp, "data_transfer", args, full=True)
+
+    @command_route(
+        router,
+        "ReserveNow",
+        ["/{chargePointId}/{connectorId}/{idTag}"],
+        summary="Reserve a connector for an id tag",
+        description="Query: `expiry` (ISO 8601, default 15 minutes from now), `reservationId` (whole "
+        "number; default: a random one). Connector 0 (1.6) / no EVSE (2.x) reserves any connector. "
+        'Answer: {"status": "Accepted" | "Faulted" | "Occupied" | "Rejected" | "Unavailable", '
+        '"reservationId": n} — keep the id to cancel it.',
+    )
+    async def reserve_now(
+        request: Request,
+        cp: str = CP,
+        connector: str = CONNECTOR,
+        id_tag: str = Path(alias="idTag"),
+        expiry: str | None = Query(None, description="ISO 8601 end of the reservation"),
+        reservation_id: str | None = Query(None, alias="reservationId"),
+    ) -> JSONResponse:
+        args = {
+            "connector": parse_int("connectorId", connector),
+            "id_tag": id_tag,
+            "expiry": parse_time("expiry", expiry, utcnow() + timedelta(minutes=15)),
+            "reservation_id": parse_int(
+                "reservationId", reservation_id, minimum=1, default=secrets.randbelow(2**31 - 2) + 1
+            ),
+        }
+        outcome = await send_command(request, cp, "reserve_now", args)
+        if isinstance(outcome, JSONResponse):
+            return outcome
+        return JSONResponse({"status": outcome.status, "reservationId": args["reservation_id"]})
+
+    @command_route(
+        router,
+        "CancelReservation",
+        ["/{chargePointId}/{reservationId}"],
+        summary="Cancel a reservation",
+        description='Answer: {"status": "Accepted" | "Rejected"}.',
+    )
+    async def cancel_reservation(
+        request: Request, cp: str = CP, reservation_id: str = Path(alias="reservationId")
+    ) -> JSONResponse:
+        rid = parse_int("reservationId", reservation_id, minimum=1)
+        return await run_command(request, cp, "cancel_reservation", {"reservation_id": rid})
+
+    @command_route(
+        router,
+        "SendLocalList",
+        ["/{chargePointId}"],
+        summary="Replace or update the charger's local authorization list",
+        description='Body (JSON): {"listVersion": 3, "updateType": "Full" | "Differential", "entries": '
+        '[{"idTag": "tag1", "status": "Accepted"}]}; in a Differential update a `status` of null '
+        'removes the tag. Answer: {"status": "Accepted" | "Failed" | "NotSupported" | "VersionMismatch"}.',
+        openapi_extra=_json_body_doc(LocalList),
+    )
+    async def send_local_list(request: Request, cp: str = CP) -> JSONResponse:
+        raw = await request.body()
+        if not raw:
+            raise bad_request('SendLocalList needs a JSON body: {"listVersion": 1, "entries": [...]}')
+        try:
+            local_list = LocalList.model_validate_json(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+            )
+            raise bad_request(f"SendLocalList body is not valid: {problems}") from None
+        args = {
+            "list_version": local_list.listVersion,
+            "update_type": local_list.updateType,
+            "entries": [e.model_dump() for e in local_list.entries],
+        }
+        return await run_command(request, cp, "send_local_list", args)
+
+    @command_route(
+        router,
+        "GetLocalListVersion",
+        ["/{chargePointId}"],
+        summary="Read the version of the charger's local authorization list",
+        description='Answer: {"status": "Accepted", "listVersion": n} (-1: the charger has no list '
+        "support, 0: no list yet).",
+    )
+    async def get_local_list_version(request: Request, cp: str = CP) -> JSONResponse:
+        return await run_command(request, cp, "get_local_list_version", {}, full=True)
+
+    @command_route(
+        router,
+        "GetDiagnostics",
+        ["/{chargePointId}"],
+        aliases=("GetLog",),
+        summary="Ask the charger to upload its diagnostics / log",
+        description="Query: `location` (required) — the URL the charger uploads to. 1.6 sends "
+        "GetDiagnostics (answer: `fileName`), 2.x GetLog DiagnosticsLog (answer: `status`, `filename`).",
+    )
+    async def get_diagnostics(
+        request: Request, cp: str = CP, location: str | None = Query(None, description="Upload URL")
+    ) -> JSONResponse:
+        if not location:
+            raise bad_request("location is missing: add ?location=<upload URL>")
+        return await run_command(request, cp, "get_diagnostics", {"location": location}, full=True)
+
+    @command_route(
+        router,
+        "UpdateFirmware",
+        ["/{chargePointId}"],
+        summary="Ask the charger to install new firmware",
+        description="Query: `location` (required, the firmware URL), `retrieveDate` (ISO 8601, default "
+        "now), `retries`, `retryInterval` (seconds). 1.6 answers nothing but the receipt (status "
+        "Accepted); 2.x answers Accepted | Rejected | AcceptedCanceled | InvalidCertificate | ...",
+    )
+    async def update_firmware(
+        request: Request,
+        cp: str = CP,
+        location: str | None = Query(None, description="Firmware URL"),
+        retrieve_date: str | None = Query(None, alias="retrieveDate"),
+        retries: str | None = Query(None),
+        retry_interval: str | None = Query(None, alias="retryInterval"),
+    ) -> JSONResponse:
+        if not location:
+            raise bad_request("location is missing: add ?location=<firmware URL>")
+        args = {
+            "location": location,
+            "retrieve": parse_time("retrieveDate", retrieve_date, utcnow()),
+            "retries": parse_int("retries", retries) if retries else None,
+            "retry_interval": parse_int("retryInterval", retry_interval) if retry_interval else None,
+        }
+        return await run_command(request, cp, "update_firmware", args, full=True)
+
+    @command_route(
+        router,
+        "GetCompositeSchedule",
+        ["/{chargePointId}/{connectorId}"],
+        summary="Read the charging schedule the charger will apply",
+        description="Query: `duration` (seconds, default 86400), `unit` (W or A, optional). Answer: "
+        '{"status": "Accepted" | "Rejected", "chargingSchedule"/"schedule": ...}.',
+    )
+    async def get_composite_schedule(
+        request: Request,
+        cp: str = CP,
+        connector: str = CONNECTOR,
+        duration: str | None = Query(None, description="Seconds"),
+        unit: str | None = Query(None, description="W or A"),
+    ) -> JSONResponse:
+        args = {
+            "connector": parse_int("connectorId", connector),
+            "duration": parse_int("duration", duration, minimum=1, default=86400),
+            "unit": parse_choice("unit", unit, {"w": "W", "a": "A"}) if unit else None,
+        }
+        return await run_command(request, cp, "get_composite_schedule", args, full=True)

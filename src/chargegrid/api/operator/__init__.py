@@ -1,0 +1,1 @@
+"""The operator (Motown) API, split by concern: routes, paging, payloads, commands, runtime."""

@@ -1,0 +1,44 @@
+"""What an operator command handler gets (`Context`) and what the catalog keeps per command (`Spec`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chargegrid.api.operator import payloads as p
+from chargegrid.api.operator.runtime import Done, OperatorRuntime, Remote
+from chargegrid.services import Services
+from chargegrid.store.models import ChargePoint
+
+
+@dataclass
+class Context:
+    services: Services
+    runtime: OperatorRuntime
+    cp_id: str
+    station: ChargePoint | None
+
+    @property
+    def is_2x(self) -> bool:
+        session = self.services.registry.get(self.cp_id)
+        if session is not None:
+            return session.version.is_2x
+        return bool(self.station and (self.station.protocol or "").startswith("ocpp2"))
+
+    def call(self, name: str, **args: Any) -> Remote:
+        async def remote() -> Done:
+            return await self.runtime.send(self.cp_id, name, args)
+
+        return remote
+
+
+Handler = Callable[[Context, Any], Awaitable[Done | Remote]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    model: type[p.Payload]
+    handler: Handler
+    creates_station: bool = False  # Register names a station that may not exist yet (no 404)
+    needs_accepted: bool = True  # 409 until the station is accepted

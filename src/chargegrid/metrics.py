@@ -1,0 +1,27 @@
+"""Prometheus counters bumped by the OCPP edge (served at /metrics by `api/metrics_api.py`).
+
+Counters are bumped on the hot path (tens of nanoseconds each); gauges that describe the registry
+are computed when Prometheus scrapes, so an idle node does no metrics work at all.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+FRAMES = Counter(
+    "chargegrid_ocpp_frames_total",
+    "OCPP frames by direction and message type",
+    ["direction", "type"],
+    registry=REGISTRY,
+)
+CALL_ERRORS = Counter(
+    "chargegrid_ocpp_callerrors_sent_total", "CallErrors we answered, by code", ["code"], registry=REGISTRY
+)
+_TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
+
+
+def count_frame(direction: str, message_type: int, result: str | None) -> None:
+    FRAMES.labels(direction, _TYPES.get(message_type, "other")).inc()
+    if direction == "out" and message_type == 4 and result:
+        CALL_ERRORS.labels(result).inc()

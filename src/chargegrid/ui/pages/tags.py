@@ -1,0 +1,143 @@
+"""Charge tags (admin): list with search, create, edit (name, group, expiry, blocked), delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse
+
+from chargegrid.store import charge_tags as tag_store
+from chargegrid.store import reports
+from chargegrid.store.models import ChargeTag
+from chargegrid.ui import auth, forms
+from chargegrid.ui.rendering import path_part, render
+
+router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
+
+
+@router.get("/ui/tags")
+async def list_page(request: Request, q: str = "", deleted: str = "") -> Response:
+    viewer = await auth.viewer(request, admin=True)
+    async with auth.services_of(request).db() as db:
+        tags = await reports.tags(db, q.strip())
+    message = f"Tag {deleted} deleted." if deleted else None
+    context = {"title": "Charge tags", "tags": tags, "q": q, "message": message}
+    return render(request, "tags.html", context, viewer=viewer)
+
+
+def _values(tag: ChargeTag | None, form: FormData | None = None) -> dict[str, Any]:
+    if form is not None:
+        values: dict[str, Any] = {
+            k: str(form.get(k) or "") for k in ("tag_id", "name", "parent_tag_id", "expiry")
+        }
+        values["blocked"] = forms.checkbox(form, "blocked")
+        return values
+    if tag is None:
+        return {"tag_id": "", "name": "", "parent_tag_id": "", "expiry": "", "blocked": False}
+    return {
+        "tag_id": tag.tag_id,
+        "name": tag.name or "",
+        "parent_tag_id": tag.parent_tag_id or "",
+        "expiry": tag.expiry.strftime("%Y-%m-%dT%H:%M") if tag.expiry else "",
+        "blocked": tag.blocked,
+    }
+
+
+def _apply(tag: ChargeTag, form: FormData) -> None:
+    name = forms.text(form, "name", "Name", 200)
+    parent = forms.text(form, "parent_tag_id", "Group", 50)
+    expiry = forms.utc_datetime(form, "expiry", "Expiry")
+    tag.name, tag.parent_tag_id, tag.expiry = name, parent, expiry
+    tag.blocked = forms.checkbox(form, "blocked")
+
+
+def _form_page(
+    request: Request, viewer: auth.Viewer, tag_id: str, values: dict[str, Any], error: str | None = None
+) -> Response:
+    is_new = not tag_id
+    context = {
+        "title": "New charge tag" if is_new else f"Charge tag {tag_id}",
+        "is_new": is_new,
+        "tag_id": tag_id,
+        "form": values,
+        "error": error,
+    }
+    return render(request, "tag.html", context, viewer=viewer, status_code=400 if error else 200)
+
+
+@router.get("/ui/tags/new")
+async def new_page(request: Request) -> Response:
+    viewer = await auth.viewer(request, admin=True)
+    return _form_page(request, viewer, "", _values(None))
+
+
+@router.post("/ui/tags/new")
+async def create(request: Request) -> Response:
+    viewer = await auth.viewer(request, admin=True)
+    form = await auth.checked_form(request)
+    try:
+        tag_id = forms.text(form, "tag_id", "Tag id", 50, required=True) or ""
+        async with auth.services_of(request).db.begin() as db:
+            if await tag_store.get_case_insensitive(db, tag_id) is not None:
+                raise forms.FormError(f"Tag {tag_id!r} already exists (tag ids ignore case): edit that one.")
+            tag = ChargeTag(tag_id=tag_id)
+            _apply(tag, form)
+            db.add(tag)
+    except forms.FormError as exc:
+        return _form_page(request, viewer, "", _values(None, form), str(exc))
+    return RedirectResponse(f"/ui/tags?q={path_part(tag_id)}", status_code=303)
+
+
+@router.get("/ui/tags/{tag_id}")
+async def edit_page(request: Request, tag_id: str) -> Response:
+    viewer = await auth.viewer(request, admin=True)
+    async with auth.services_of(request).db() as db:
+        tag = await tag_store.get(db, tag_id)
+    if tag is None:
+        return _not_found(request, viewer, tag_id)
+    return _form_page(request, viewer, tag_id, _values(tag))
+
+
+def _not_found(request: Request, viewer: auth.Viewer, tag_id: str) -> Response:
+    context = {"title": "Not found", "text": f"There is no charge tag {tag_id!r}: it may have been deleted."}
+    return render(request, "error.html", context, viewer=viewer, status_code=404)
+
+
+@router.post("/ui/tags/{tag_id}")
+async def save(request: Request, tag_id: str) -> Response:
+    viewer = await auth.viewer(request, admin=True)
+    form = await auth.checked_form(request)
+    try:
+        async with auth.services_of(request).db.begin() as db:
+            tag = await tag_store.get(db, tag_id)
+            if tag is None:
+                return _not_found(request, viewer, tag_id)
+            _apply(tag, form)
+    except forms.FormError as exc:
+        return _form_page(request, viewer, tag_id, _values(None, form), str(exc))
+    return RedirectResponse(f"/ui/tags?q={path_part(tag_id)}", status_code=303)
+
+
+@router.get("/ui/tags/{tag_id}/delete")
+async def confirm_delete(request: Request, tag_id: str) -> Response:
+    viewer = await auth.viewer(request, admin=True)
+    context = {
+        "title": "Delete charge tag",
+        "question": f"Delete charge tag {tag_id}? Chargers will no longer be able to start with it.",
+        "action": f"/ui/tags/{path_part(tag_id)}/delete",
+        "back": f"/ui/tags/{path_part(tag_id)}",
+    }
+    return render(request, "confirm.html", context, viewer=viewer)
+
+
+@router.post("/ui/tags/{tag_id}/delete")
+async def delete_tag(request: Request, tag_id: str) -> Response:
+    await auth.viewer(request, admin=True)
+    await auth.checked_form(request)
+    async with auth.services_of(request).db.begin() as db:
+        tag = await tag_store.get(db, tag_id)
+        if tag is not None:
+            await db.delete(tag)
+    return RedirectResponse(f"/ui/tags?deleted={path_part(tag_id)}", status_code=303)

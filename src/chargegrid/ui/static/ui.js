@@ -1,0 +1,28 @@
+// Chargegrid UI: the only script. Parts of a page marked data-refresh="URL" re-fetch their HTML every
+// data-every seconds, so the overview stays live without reloading the page. The server escapes all
+// text it renders, so the fragment is inserted as it comes.
+"use strict";
+function refresh(element) {
+  const seconds = Math.max(Number(element.dataset.every) || 3, 1);
+  async function tick() {
+    try {
+      const answer = await fetch(element.dataset.refresh, {
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (answer.status === 401) {
+        window.location.assign("/ui/login?next=" + encodeURIComponent(window.location.pathname));
+        return;
+      }
+      if (answer.ok) {
+        element.innerHTML = await answer.text();
+        element.dataset.refreshed = String(Date.now());
+      }
+    } catch (error) {
+      // Server restarting or network gone: keep the last picture and try again.
+    }
+    window.setTimeout(tick, seconds * 1000);
+  }
+  window.setTimeout(tick, seconds * 1000);
+}
+document.querySelectorAll("[data-refresh]").forEach(refresh);
