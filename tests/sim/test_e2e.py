@@ -1,8 +1,8 @@
 """End to end: the simulator against the real Chargegrid server (SQLite and PostgreSQL).
 
-The chargers boot and are registered; a remote start issued through the server (REST API when it is
-mounted, else the server's command layer that the API calls) produces a real transaction in the database,
-with meter values, and a remote stop closes it.
+The chargers boot, are registered and listed by `/API/Status`; a remote start through
+`/API/RemoteStartTransaction` produces a real transaction in the database (and in `/API/Transactions`), with
+meter values, and `/API/RemoteStopTransaction` closes it.
 """
 
 from __future__ import annotations
@@ -41,14 +41,11 @@ async def transactions(srv: RunningServer, cp_id: str) -> list[Transaction]:
         return list((await db.scalars(select(Transaction).where(Transaction.charge_point_id == cp_id))).all())
 
 
-async def remote(srv: RunningServer, cp_id: str, name: str, args: dict[str, Any], rest: str) -> str:
-    """Run a command through /API when the REST face offers it, else through the command layer."""
+async def api(srv: RunningServer, path: str) -> Any:
     async with srv.api() as client:
-        r = await client.get(rest)
-    if r.status_code == 200:
-        return str(r.json()["status"])
-    assert r.status_code == 404, r.text
-    return (await srv.services.commands.execute(cp_id, name, args)).status
+        r = await client.get(path)
+    assert r.status_code == 200, (path, r.status_code, r.text)
+    return r.json()
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
@@ -59,6 +56,9 @@ async def test_fleet_boots_against_the_real_server(server_factory: ServerFactory
         async with srv.services.db() as db:
             rows = (await db.scalars(select(ChargePoint).where(ChargePoint.id.in_(ids)))).all()
         assert sorted(r.id for r in rows) == ids
+        status = await api(srv, "/API/Status")
+        for cp in ids:
+            assert cp in str(status), status
         assert fleet.stats.errors == 0, fleet.stats.last_error
 
 
@@ -69,14 +69,8 @@ async def test_remote_start_produces_a_real_transaction(server_factory: ServerFa
         async with simulated(srv, version, meter_interval=0.2) as fleet:
             cp = fleet.opts.ids()[0]
             await srv.wait_for(lambda: cp in srv.services.registry)
-            status = await remote(
-                srv,
-                cp,
-                "remote_start",
-                {"connector": 1, "id_tag": "TAG42"},
-                f"/API/RemoteStartTransaction/{cp}/1/TAG42",
-            )
-            assert status == "Accepted"
+            answer = await api(srv, f"/API/RemoteStartTransaction/{cp}/1/TAG42")
+            assert answer["status"] == "Accepted"
 
             async def started() -> bool:
                 txs = await transactions(srv, cp)
@@ -88,14 +82,8 @@ async def test_remote_start_produces_a_real_transaction(server_factory: ServerFa
             if version != "1.6":
                 assert tx.charger_transaction_id and tx.remote_start_id is not None
 
-            status = await remote(
-                srv,
-                cp,
-                "remote_stop",
-                {"transaction_id": tx.id, "charger_transaction_id": tx.charger_transaction_id},
-                f"/API/RemoteStopTransaction/{cp}/1",
-            )
-            assert status == "Accepted"
+            answer = await api(srv, f"/API/RemoteStopTransaction/{cp}/1")
+            assert answer["status"] == "Accepted"
 
             async def stopped() -> bool:
                 return (await transactions(srv, cp))[0].stop_time is not None
@@ -103,6 +91,8 @@ async def test_remote_start_produces_a_real_transaction(server_factory: ServerFa
             await srv.wait_for(stopped, timeout=10)
             tx = (await transactions(srv, cp))[0]
             assert tx.stop_reason == "Remote" and tx.meter_stop is not None
+            listed = await api(srv, "/API/Transactions")
+            assert cp in str(listed) and "TAG42" in str(listed), listed
             assert fleet.stats.errors == 0, fleet.stats.last_error
 
 
