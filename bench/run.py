@@ -366,19 +366,31 @@ class Plan:
 
 def plan_for(quick: bool, repeats: int | None) -> Plan:
     if quick:
-        return Plan(True, [100, 200], 200, 1.0, repeats or 1, [0.5, 1.0], 200, 20, 0.5, 30.0, 1)
+        return Plan(
+            quick=True,
+            levels=[100, 200],
+            tp_chargers=200,
+            step_s=1.0,
+            repeats=repeats or 1,
+            fractions=[0.5, 1.0],
+            storm=200,
+            api_requests=20,
+            settle_s=0.5,
+            step_timeout_s=30.0,
+            extra_steps=1,
+        )
     return Plan(
-        False,
-        [1000, 5000, 10000, 19900],
-        1000,
-        1.5,
-        repeats or 3,
-        [0.25, 0.5, 0.75, 0.9, 1.0, 1.2],
-        10000,
-        200,
-        2.0,
-        75.0,
-        5,
+        quick=False,
+        levels=[1000, 5000, 10000, 19900],
+        tp_chargers=1000,
+        step_s=1.5,
+        repeats=repeats or 3,
+        fractions=[0.25, 0.5, 0.75, 0.9, 1.0, 1.2],
+        storm=10000,
+        api_requests=200,
+        settle_s=2.0,
+        step_timeout_s=75.0,
+        extra_steps=5,
     )
 
 

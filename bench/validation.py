@@ -16,14 +16,27 @@ from chargegrid.ocpp.versions import OcppVersion
 PAYLOADS = {
     ("1.6", "Heartbeat"): {},
     ("1.6", "StatusNotification"): {"connectorId": 1, "errorCode": "NoError", "status": "Charging"},
-    ("1.6", "MeterValues"): {"connectorId": 1, "transactionId": 7, "meterValue": [{
-        "timestamp": "2026-01-01T00:00:00Z", "sampledValue": [
-            {"value": "1234", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-            {"value": "7400", "measurand": "Power.Active.Import", "unit": "W"}]}]},
+    ("1.6", "MeterValues"): {
+        "connectorId": 1,
+        "transactionId": 7,
+        "meterValue": [
+            {
+                "timestamp": "2026-01-01T00:00:00Z",
+                "sampledValue": [
+                    {"value": "1234", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                    {"value": "7400", "measurand": "Power.Active.Import", "unit": "W"},
+                ],
+            }
+        ],
+    },
     ("2.0.1", "TransactionEvent"): {
-        "eventType": "Updated", "timestamp": "2026-01-01T00:00:00Z", "triggerReason": "MeterValuePeriodic",
-        "seqNo": 3, "transactionInfo": {"transactionId": "abc"}, "meterValue": [{
-            "timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": 1234.0}]}]},
+        "eventType": "Updated",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "triggerReason": "MeterValuePeriodic",
+        "seqNo": 3,
+        "transactionInfo": {"transactionId": "abc"},
+        "meterValue": [{"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": 1234.0}]}],
+    },
 }
 VERSIONS = {"1.6": OcppVersion.v16, "2.0.1": OcppVersion.v201}
 
@@ -46,7 +59,9 @@ def main() -> None:
         schemas.validate(ours, action, payload)
         _validate_payload(call, version)
         lib = per_message(lambda call=call, version=version: _validate_payload(call, version), n // 10)
-        mine = per_message(lambda ours=ours, action=action, payload=payload: schemas.validate(ours, action, payload), n)
+        mine = per_message(
+            lambda ours=ours, action=action, payload=payload: schemas.validate(ours, action, payload), n
+        )
         print(f"{version + ' ' + action:32} {lib:14.1f} {mine:16.1f} {lib / mine:6.0f}x")
 
 
