@@ -167,7 +167,7 @@ class Worker:
         source = a.get("source")
         url = a["url"].rstrip("/")
         t0 = time.perf_counter()
-        result = {"connected": 0, "accepted": 0, "failures": 0, "last_error": ""}
+        result: dict[str, Any] = {"connected": 0, "accepted": 0, "failures": 0, "last_error": ""}
         deadline = t0 + timeout
 
         async def one(c: Conn) -> None:

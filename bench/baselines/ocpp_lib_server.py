@@ -23,7 +23,7 @@ from ocpp.v16.enums import Action, RegistrationStatus
 logging.basicConfig(level=logging.WARNING)
 
 
-class ChargePoint(Cp):  # type: ignore[misc]
+class ChargePoint(Cp):
     @on(Action.boot_notification)
     def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str, **kwargs: Any) -> Any:
         return call_result.BootNotification(
@@ -55,7 +55,7 @@ async def on_connect(websocket: Any) -> None:
 
 
 async def main(host: str, port: int) -> None:
-    server = await websockets.serve(on_connect, host, port, subprotocols=["ocpp1.6"])
+    server = await websockets.serve(on_connect, host, port, subprotocols=["ocpp1.6"])  # type: ignore[list-item]
     await server.wait_closed()
 
 
