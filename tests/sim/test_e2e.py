@@ -108,3 +108,39 @@ async def test_server_commands_reach_the_simulator(server_factory: ServerFactory
         ).status == ("Accepted")
         assert (await run(cp, "reset", {"hard": False})).status == "Accepted"
         await srv.wait_for(lambda: fleet.stats.reconnects == 1 and fleet.stats.booted == 1, timeout=10)
+
+
+async def test_charging_scenario_with_a_known_tag_runs_transactions(server_factory: ServerFactory) -> None:
+    async with server_factory(unknown_chargers="accept") as srv:
+        await srv.add_tag("DEMO1")
+        opts = {"id_tag": "DEMO1", "meter_interval": 0.2, "session_seconds": 0.6, "pause_seconds": 0.2}
+        fleet = Fleet(
+            FleetOptions(
+                count=2, scenario="charging", rate=500, charger=ChargerOptions(url=srv.ocpp_url, **opts)
+            )
+        )
+        task = asyncio.create_task(fleet.run())
+        try:
+            await srv.wait_for(lambda: fleet.stats.tx_stopped >= 2, timeout=15)
+        finally:
+            fleet.stop()
+            await asyncio.wait_for(task, 15)
+        assert fleet.stats.auth_rejected == 0 and fleet.stats.errors == 0, fleet.stats.last_error
+        assert len(await transactions(srv, fleet.opts.ids()[0])) >= 1
+
+
+async def test_unknown_tag_is_reported_not_charged(server_factory: ServerFactory) -> None:
+    async with server_factory(unknown_chargers="accept") as srv:
+        opts = {"id_tag": "NOBODY", "meter_interval": 0.2, "session_seconds": 0.5, "pause_seconds": 0.2}
+        fleet = Fleet(
+            FleetOptions(
+                count=1, scenario="charging", rate=500, charger=ChargerOptions(url=srv.ocpp_url, **opts)
+            )
+        )
+        task = asyncio.create_task(fleet.run())
+        try:
+            await srv.wait_for(lambda: fleet.stats.auth_rejected >= 1, timeout=15)
+        finally:
+            fleet.stop()
+            await asyncio.wait_for(task, 15)
+        assert fleet.stats.tx_started == 0

@@ -395,6 +395,8 @@ class SimCharger:
                 try:
                     if await self.authorize(self.opts.id_tag):
                         await self.run_transaction(c, self.opts.id_tag, None, self.opts.session_seconds)
+                    else:
+                        self.stats.auth_rejected += 1
                 except CallFailed as exc:
                     if self.ws is None:
                         return
@@ -412,6 +414,7 @@ class SimCharger:
         c.id_tag = id_tag
         try:
             if not await self.start_transaction(c, id_tag, remote_start_id):
+                self.stats.auth_rejected += 1
                 c.stop_event = None
                 return
         except CallFailed:

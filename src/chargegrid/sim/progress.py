@@ -15,6 +15,7 @@ def progress_line(s: SimStats, rate: float, elapsed: float) -> str:
         f"[{elapsed:6.1f}s] chargers {s.chargers}  connected {s.connected}  booted {s.booted}  "
         f"msgs/s {rate:7.1f}  answered {s.answered}  tx {s.tx_started}/{s.tx_stopped}  "
         f"reconnects {s.reconnects}  errors {s.errors}"
+        + (f"  auth-rejected {s.auth_rejected}" if s.auth_rejected else "")
     )
 
 
@@ -51,6 +52,10 @@ def summary(s: SimStats, elapsed: float) -> str:
         f"  call round trip: {lat}",
         f"  reconnects: {s.reconnects}, errors: {s.errors}",
     ]
+    if s.auth_rejected:
+        lines.append(
+            f"  id tag refused {s.auth_rejected} times: does the server know it? (--id-tag, default SIMTAG01)"
+        )
     if s.last_error:
         lines.append(f"  last error: {s.last_error[:300]}")
     return "\n".join(lines)

@@ -24,6 +24,7 @@ class SimStats:
     reconnects: int = 0
     tx_started: int = 0
     tx_stopped: int = 0
+    auth_rejected: int = 0  # Authorize (or the transaction start) refused the id tag
     last_error: str = ""
     latencies: list[float] = field(default_factory=list)  # seconds, reservoir sample of CALL round trips
     _seen: int = 0
