@@ -25,6 +25,7 @@ from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.services import Services
 from chargegrid.store import migrate
 from chargegrid.store.database import create_engine, session_factory
+from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
@@ -42,7 +43,11 @@ def create_app(settings: Settings) -> FastAPI:
         registry = SessionRegistry()
         hooks = Hooks()
         message_log = MessageLog(settings.message_log, db, settings.message_log_retention_days)
-        edge = EdgeContext(settings=settings, db=db, registry=registry, message_log=message_log, hooks=hooks)
+        # SQLite has one writer; PostgreSQL takes several lanes (connections) of group commits.
+        writer = BatchedWriter(db, lanes=1 if settings.is_sqlite else settings.write_lanes)
+        edge = EdgeContext(
+            settings=settings, db=db, registry=registry, message_log=message_log, writer=writer, hooks=hooks
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -56,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.services = services
         app.state.edge = edge
         message_log.start()
+        writer.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -73,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
             for session in registry:
                 session.rpc.close()
                 await session.close(1001, "central system shutting down")
+            await writer.stop()
             await message_log.stop()
             await engine.dispose()
 

@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     unknown_chargers: UnknownChargers = UnknownChargers.reject
     max_message_size: int = Field(default=65536, ge=1024, description="Largest OCPP frame (bytes)")
     deny_concurrent_tx: bool = Field(default=False, description="Refuse a tag already in a transaction")
+    write_lanes: int = Field(default=4, ge=1, le=32, description="PostgreSQL connections for group commits")
     validate_schemas: bool = Field(default=True, description="Validate OCPP payloads against schemas")
     message_log: MessageLogLevel = MessageLogLevel.no_heartbeats
     message_log_retention_days: int = Field(default=30, ge=0)

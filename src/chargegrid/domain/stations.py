@@ -78,7 +78,7 @@ async def connector_status(
     return True
 
 
-def event(
+async def event(
     db: Db, charge_point_id: str, kind: str, payload: dict[str, Any], when: datetime | None = None
 ) -> None:
     events_store.add_event(db, charge_point_id, kind, payload, when)

@@ -74,8 +74,10 @@ async def stop(
     *,
     reason: str | None,
     tag_id: str | None,
+    samples: list[Sample] | None = None,
 ) -> StopResult:
-    """Close a transaction of this charger. Unknown ids and other chargers' transactions change nothing."""
+    """Close a transaction of this charger (with its final meter data); unknown ids and other chargers'
+    transactions change nothing, and a repeated stop changes nothing either."""
     tx = await tx_store.get(db, transaction_id)
     auth = await authorization.authorize(db, tag_id, deny_concurrent=False) if tag_id else None
     if tx is None or tx.charge_point_id != charge_point_id:
@@ -85,7 +87,19 @@ async def stop(
     if tx.stop_time is not None:
         return StopResult(tx, auth, closed_now=False)
     close(tx, meter_stop_kwh, timestamp, reason=reason, tag_id=tag_id)
+    if samples:
+        await record_samples(db, charge_point_id, tx.connector_id, tx, samples)
     return StopResult(tx, auth, closed_now=True)
+
+
+async def meter_values(
+    db: Db, charge_point_id: str, connector_id: int, samples: list[Sample], transaction_id: int | None = None
+) -> tuple[Transaction | None, Reading]:
+    """Store periodic meter values; they count for the transaction only if it is this charger's."""
+    tx = await tx_store.get(db, transaction_id) if transaction_id is not None else None
+    if tx is not None and tx.charge_point_id != charge_point_id:
+        tx = None
+    return tx, await record_samples(db, charge_point_id, connector_id, tx, samples)
 
 
 def close(

@@ -11,6 +11,7 @@ from chargegrid.domain.hooks import Hooks
 from chargegrid.ocpp.auth_throttle import AuthThrottle
 from chargegrid.ocpp.message_log import MessageLog
 from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.store.writer import BatchedWriter
 
 
 @dataclass
@@ -19,5 +20,6 @@ class EdgeContext:
     db: async_sessionmaker[AsyncSession]
     registry: SessionRegistry
     message_log: MessageLog
+    writer: BatchedWriter
     hooks: Hooks = field(default_factory=Hooks)
     throttle: AuthThrottle = field(default_factory=AuthThrottle)

@@ -10,7 +10,6 @@ from chargegrid.domain.meter_values import RawSample, Sample, normalise
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
-from chargegrid.store import transactions as tx_store
 
 _STATUS_16 = {AuthStatus.unknown: "Invalid"}
 
@@ -73,8 +72,8 @@ class V16Handlers(Handlers):
 
     async def status_notification(self, p: Payload) -> Payload:
         connector_id = p["connectorId"]
-        async with self.ctx.db.begin() as db:
-            applied = await stations.connector_status(
+        applied = await self._write(
+            lambda db: stations.connector_status(
                 db,
                 self.cp_id,
                 connector_id,
@@ -84,13 +83,14 @@ class V16Handlers(Handlers):
                 info=p.get("info"),
                 vendor_error_code=p.get("vendorErrorCode"),
             )
+        )
         if applied:
             live = self.session.connector(connector_id)
             live.status, live.error_code = p["status"], p["errorCode"]
         return {}
 
     async def authorize(self, p: Payload) -> Payload:
-        async with self.ctx.db.begin() as db:
+        async with self.ctx.db() as db:
             decision = await authorization.authorize(
                 db, p["idTag"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
             )
@@ -99,8 +99,8 @@ class V16Handlers(Handlers):
     async def start_transaction(self, p: Payload) -> Payload:
         when = parse_time(p["timestamp"])
         assert when is not None
-        async with self.ctx.db.begin() as db:
-            result = await transactions.start(
+        result = await self._write(
+            lambda db: transactions.start(
                 db,
                 self.cp_id,
                 p["connectorId"],
@@ -110,6 +110,7 @@ class V16Handlers(Handlers):
                 deny_concurrent=self.ctx.settings.deny_concurrent_tx,
                 reservation_id=p.get("reservationId"),
             )
+        )
         live = self.session.connector(p["connectorId"])
         live.energy_kwh = result.transaction.meter_start
         if not result.duplicate:
@@ -120,8 +121,8 @@ class V16Handlers(Handlers):
         when = parse_time(p["timestamp"])
         assert when is not None
         data = samples(p.get("transactionData") or [])
-        async with self.ctx.db.begin() as db:
-            result = await transactions.stop(
+        result = await self._write(
+            lambda db: transactions.stop(
                 db,
                 self.cp_id,
                 p["transactionId"],
@@ -129,11 +130,9 @@ class V16Handlers(Handlers):
                 when,
                 reason=p.get("reason"),
                 tag_id=p.get("idTag"),
+                samples=data,
             )
-            if result.transaction is not None and result.closed_now and data:
-                await transactions.record_samples(
-                    db, self.cp_id, result.transaction.connector_id, result.transaction, data
-                )
+        )
         if result.transaction is not None and result.closed_now:
             self.session.connector(result.transaction.connector_id).power_kw = 0.0
             await self.ctx.hooks.ended(result.transaction)
@@ -142,12 +141,9 @@ class V16Handlers(Handlers):
     async def meter_values(self, p: Payload) -> Payload:
         connector_id = p["connectorId"]
         data = samples(p["meterValue"])
-        tx = None
-        async with self.ctx.db.begin() as db:
-            if p.get("transactionId") is not None:
-                found = await tx_store.get(db, p["transactionId"])
-                tx = found if found is not None and found.charge_point_id == self.cp_id else None
-            reading = await transactions.record_samples(db, self.cp_id, connector_id, tx, data)
+        tx, reading = await self._write(
+            lambda db: transactions.meter_values(db, self.cp_id, connector_id, data, p.get("transactionId"))
+        )
         self._show_reading(connector_id, reading)
         if tx is not None and tx.stop_time is None:
             await self.ctx.hooks.reading(tx, reading)

@@ -76,8 +76,8 @@ class V201Handlers(Handlers):
 
     async def status_notification(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
-        async with self.ctx.db.begin() as db:
-            applied = await stations.connector_status(
+        applied = await self._write(
+            lambda db: stations.connector_status(
                 db,
                 self.cp_id,
                 evse_id,
@@ -86,12 +86,13 @@ class V201Handlers(Handlers):
                 info=f"connector {p['connectorId']}",
                 evse_id=evse_id,
             )
+        )
         if applied:
             self.session.connector(evse_id).status = p["connectorStatus"]
         return {}
 
     async def authorize(self, p: Payload) -> Payload:
-        async with self.ctx.db.begin() as db:
+        async with self.ctx.db() as db:
             decision = await authorization.authorize(
                 db, p["idToken"]["idToken"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
             )
@@ -121,10 +122,11 @@ class V201Handlers(Handlers):
         def answer(result: TxEventResult) -> dict[str, Any]:
             return {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
 
-        async with self.ctx.db.begin() as db:
-            response, result = await transactions.transaction_event(
+        response, result = await self._write(
+            lambda db: transactions.transaction_event(
                 db, self.cp_id, event, deny_concurrent=self.ctx.settings.deny_concurrent_tx, answer=answer
             )
+        )
         if result is not None:
             tx = result.transaction
             live = self.session.connector(tx.connector_id)
@@ -146,8 +148,9 @@ class V201Handlers(Handlers):
     async def meter_values(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
         data = samples(p["meterValue"])
-        async with self.ctx.db.begin() as db:
-            reading = await transactions.record_samples(db, self.cp_id, evse_id, None, data, evse_id)
+        reading = await self._write(
+            lambda db: transactions.record_samples(db, self.cp_id, evse_id, None, data, evse_id)
+        )
         self._show_reading(evse_id, reading)
         return {}
 

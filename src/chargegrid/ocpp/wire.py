@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from chargegrid.domain import stations
 from chargegrid.domain.meter_values import Reading
@@ -12,6 +12,9 @@ from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.sessions import ChargerSession
 from chargegrid.ocpp.versions import ErrorKind
+from chargegrid.store import Db
+
+T = TypeVar("T")
 
 
 def parse_time(value: str | None, field: str = "timestamp") -> datetime | None:
@@ -56,12 +59,15 @@ class Handlers:
     def cp_id(self) -> str:
         return self.session.charge_point_id
 
+    def _write(self, work: Callable[[Db], Awaitable[T]]) -> Awaitable[T]:
+        """Apply `work` in a committed transaction (group-committed with other chargers' writes)."""
+        return self.ctx.writer.run(self.cp_id, work)
+
     # ---- what every version does the same way, once its payload is read ----
 
     async def _boot(self, info: stations.BootInfo) -> Payload:
         """Store the boot; answer status, time and interval (Pending/Rejected retry within a minute)."""
-        async with self.ctx.db.begin() as db:
-            status = await stations.boot(db, self.cp_id, self.session.version.value, info)
+        status = await self._write(lambda db: stations.boot(db, self.cp_id, self.session.version.value, info))
         self.session.registration_status = status
         await self.ctx.hooks.boot(self.cp_id)
         interval = self.ctx.settings.heartbeat_interval
@@ -72,8 +78,7 @@ class Handlers:
         }
 
     async def heartbeat(self, p: Payload) -> Payload:
-        async with self.ctx.db.begin() as db:
-            await stations.heartbeat(db, self.cp_id)
+        await self._write(lambda db: stations.heartbeat(db, self.cp_id))
         return {"currentTime": now_text()}
 
     def _show_reading(self, connector_id: int, reading: Reading) -> None:
@@ -90,8 +95,8 @@ class Handlers:
             live.soc = reading.soc
 
     async def _event(self, kind: str, p: Payload) -> None:
-        async with self.ctx.db.begin() as db:
-            stations.event(db, self.cp_id, kind, p, parse_time(p.get("timestamp") or p.get("generatedAt")))
+        when = parse_time(p.get("timestamp") or p.get("generatedAt"))
+        await self._write(lambda db: stations.event(db, self.cp_id, kind, p, when))
 
 
 def stored_as(kind: str) -> Route:

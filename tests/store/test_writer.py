@@ -1,0 +1,82 @@
+"""Group commit: concurrent writes share commits, a failing write harms nobody else, order per key holds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chargegrid.store import Db
+from chargegrid.store.database import create_engine, session_factory
+from chargegrid.store.migrate import upgrade
+from chargegrid.store.models import ChargerEvent, ChargeTag
+from chargegrid.store.writer import BatchedWriter
+
+
+@pytest.fixture
+async def writer(database_url: str) -> AsyncIterator[BatchedWriter]:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    writer = BatchedWriter(session_factory(engine), lanes=1 if database_url.startswith("sqlite") else 3)
+    writer.start()
+    try:
+        yield writer
+    finally:
+        await writer.stop()
+        await engine.dispose()
+
+
+def add_tag(tag_id: str) -> object:
+    async def work(db: Db) -> str:
+        db.add(ChargeTag(tag_id=tag_id))
+        await db.flush()
+        return tag_id
+
+    return work
+
+
+async def stored_tags(writer: BatchedWriter) -> list[str]:
+    async with writer._sessions() as db:
+        return list((await db.scalars(select(ChargeTag.tag_id).order_by(ChargeTag.tag_id))).all())
+
+
+async def test_concurrent_writes_share_commits(writer: BatchedWriter) -> None:
+    results = await asyncio.gather(*(writer.run(f"cp{i % 50}", add_tag(f"T{i:04}")) for i in range(400)))  # type: ignore[arg-type]
+    assert sorted(results) == [f"T{i:04}" for i in range(400)]
+    assert len(await stored_tags(writer)) == 400
+    assert writer.writes == 400 and writer.batches < 400
+
+
+async def test_a_failing_write_does_not_cost_others_their_data(writer: BatchedWriter) -> None:
+    await writer.run("x", add_tag("DUP"))  # type: ignore[arg-type]
+
+    async def boom(db: Db) -> None:
+        raise RuntimeError("handler bug")
+
+    outcomes = await asyncio.gather(
+        writer.run("a", add_tag("OK1")),  # type: ignore[arg-type]
+        writer.run("b", add_tag("DUP")),  # type: ignore[arg-type]
+        writer.run("c", boom),
+        writer.run("d", add_tag("OK2")),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "OK1" and outcomes[3] == "OK2"
+    assert isinstance(outcomes[1], IntegrityError) and isinstance(outcomes[2], RuntimeError)
+    assert await stored_tags(writer) == ["DUP", "OK1", "OK2"]
+
+
+async def test_writes_of_one_key_keep_their_order(writer: BatchedWriter) -> None:
+    async def event(n: int) -> object:
+        async def work(db: Db) -> None:
+            db.add(ChargerEvent(charge_point_id="ORDER", kind=f"k{n:03}", payload={}))
+
+        return work
+
+    works = [await event(n) for n in range(100)]
+    await asyncio.gather(*(writer.run("ORDER", w) for w in works))  # type: ignore[arg-type]
+    async with writer._sessions() as db:
+        kinds = (await db.scalars(select(ChargerEvent.kind).order_by(ChargerEvent.id))).all()
+    assert list(kinds) == [f"k{n:03}" for n in range(100)]
