@@ -19,6 +19,7 @@ from chargegrid.domain.hooks import Hooks
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import Commands
 from chargegrid.ocpp.context import EdgeContext
+from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
 from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
@@ -44,9 +45,16 @@ def create_app(settings: Settings) -> FastAPI:
         hooks = Hooks()
         message_log = MessageLog(settings.message_log, db, settings.message_log_retention_days)
         # SQLite has one writer; PostgreSQL takes several lanes (connections) of group commits.
+        last_seen = LastSeen(db)
         writer = BatchedWriter(db, lanes=1 if settings.is_sqlite else settings.write_lanes)
         edge = EdgeContext(
-            settings=settings, db=db, registry=registry, message_log=message_log, writer=writer, hooks=hooks
+            settings=settings,
+            db=db,
+            registry=registry,
+            message_log=message_log,
+            writer=writer,
+            last_seen=last_seen,
+            hooks=hooks,
         )
         services = Services(
             settings=settings,
@@ -62,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.edge = edge
         message_log.start()
         writer.start()
+        last_seen.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -79,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
             for session in registry:
                 session.rpc.close()
                 await session.close(1001, "central system shutting down")
+            await last_seen.stop()
             await writer.stop()
             await message_log.stop()
             await engine.dispose()

@@ -50,8 +50,14 @@ async def boot(db: Db, charge_point_id: str, protocol: str, info: BootInfo) -> s
     return boot_status(cp.registration_status)
 
 
-async def heartbeat(db: Db, charge_point_id: str) -> None:
-    await cp_store.set_heartbeat(db, charge_point_id, utcnow())
+async def heartbeats(db: Db, seen: dict[str, datetime]) -> None:
+    """Last-heartbeat times, recorded in bulk (see `ocpp.last_seen`)."""
+    await cp_store.set_heartbeats(db, seen)
+
+
+def is_newer(stored: datetime | None, reported: datetime) -> bool:
+    """An offline-queued report older than what we hold must not overwrite it."""
+    return stored is None or reported >= stored
 
 
 async def connector_status(
@@ -60,22 +66,21 @@ async def connector_status(
     connector_id: int,
     status: str,
     *,
-    timestamp: datetime | None,
+    timestamp: datetime,
     error_code: str | None = None,
     info: str | None = None,
     vendor_error_code: str | None = None,
     evse_id: int | None = None,
-) -> bool:
-    """Record a status; an older report than the one stored (offline queue) is kept out. True if applied."""
-    row = await cp_store.connector(db, charge_point_id, connector_id)
-    when = timestamp or utcnow()
-    if row.status_time is not None and when < row.status_time:
-        return False
-    row.status, row.status_time = status, when
-    row.error_code, row.info, row.vendor_error_code = error_code, info, vendor_error_code
-    if evse_id is not None:
-        row.evse_id = evse_id
-    return True
+) -> None:
+    """Record a status; the store keeps a newer stored one (`is_newer`) when reports arrive out of order."""
+    values: dict[str, Any] = {
+        "status": status,
+        "error_code": error_code,
+        "info": info,
+        "vendor_error_code": vendor_error_code,
+        "evse_id": evse_id,
+    }
+    cp_store.upsert_connector(db, charge_point_id, connector_id, "status_time", timestamp, values)
 
 
 async def event(

@@ -17,7 +17,7 @@ from chargegrid.domain.meter_values import Reading, Sample, summarise
 from chargegrid.store import Db
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
-from chargegrid.store.models import MeterValue, Transaction, TransactionEvent
+from chargegrid.store.models import Transaction, TransactionEvent
 
 
 @dataclass
@@ -130,34 +130,37 @@ async def record_samples(
     tx_id = transaction.id if transaction is not None else None
     tx_store.add_meter_values(
         db,
-        (
-            MeterValue(
-                charge_point_id=charge_point_id,
-                connector_id=connector_id,
-                transaction_id=tx_id,
-                timestamp=s.timestamp,
-                measurand=s.measurand,
-                phase=s.phase,
-                context=s.context,
-                location=s.location,
-                value=s.value,
-                unit=s.unit,
-            )
+        [
+            {
+                "charge_point_id": charge_point_id,
+                "connector_id": connector_id,
+                "transaction_id": tx_id,
+                "timestamp": s.timestamp,
+                "measurand": s.measurand,
+                "phase": s.phase,
+                "context": s.context,
+                "location": s.location,
+                "value": s.value,
+                "unit": s.unit,
+            }
             for s in samples
-        ),
+        ],
     )
     reading = summarise(samples)
-    row = await cp_store.connector(db, charge_point_id, connector_id)
-    if evse_id is not None:
-        row.evse_id = evse_id
-    if row.meter_value_time is None or (reading.timestamp and reading.timestamp >= row.meter_value_time):
-        row.meter_value_time = reading.timestamp
-        if reading.energy_kwh is not None:
-            row.meter_kwh = reading.energy_kwh
-        if reading.power_kw is not None:
-            row.power_kw = reading.power_kw
-        if reading.soc is not None:
-            row.soc = reading.soc
+    if reading.timestamp is not None:
+        values: dict[str, Any] = {}
+        if evse_id is not None:
+            values["evse_id"] = evse_id
+        for column, value in (
+            ("meter_kwh", reading.energy_kwh),
+            ("power_kw", reading.power_kw),
+            ("soc", reading.soc),
+        ):
+            if value is not None:
+                values[column] = value
+        cp_store.upsert_connector(
+            db, charge_point_id, connector_id, "meter_value_time", reading.timestamp, values
+        )
     if transaction is not None:
         if reading.energy_kwh is not None:
             transaction.last_meter_kwh = reading.energy_kwh

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
 from chargegrid.ocpp.auth_throttle import AuthThrottle
+from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.store.writer import BatchedWriter
@@ -21,5 +22,6 @@ class EdgeContext:
     registry: SessionRegistry
     message_log: MessageLog
     writer: BatchedWriter
+    last_seen: LastSeen
     hooks: Hooks = field(default_factory=Hooks)
     throttle: AuthThrottle = field(default_factory=AuthThrottle)

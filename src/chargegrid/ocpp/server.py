@@ -160,7 +160,7 @@ async def _serve(
     )
     for row in known:  # type: ignore[attr-defined]
         live = session.connector(row.connector_id)
-        live.status, live.error_code = row.status, row.error_code
+        live.status, live.error_code, live.status_time = row.status, row.error_code, row.status_time
         live.energy_kwh, live.power_kw, live.soc, live.meter_time = (
             row.meter_kwh,
             row.power_kw,

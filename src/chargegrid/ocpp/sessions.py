@@ -19,6 +19,7 @@ log = logging.getLogger("chargegrid.sessions")
 class LiveConnector:
     status: str | None = None
     error_code: str | None = None
+    status_time: datetime | None = None
     energy_kwh: float | None = None
     power_kw: float | None = None
     soc: float | None = None

@@ -71,22 +71,14 @@ class V16Handlers(Handlers):
         return await self._boot(info)
 
     async def status_notification(self, p: Payload) -> Payload:
-        connector_id = p["connectorId"]
-        applied = await self._write(
-            lambda db: stations.connector_status(
-                db,
-                self.cp_id,
-                connector_id,
-                p["status"],
-                timestamp=parse_time(p.get("timestamp")),
-                error_code=p["errorCode"],
-                info=p.get("info"),
-                vendor_error_code=p.get("vendorErrorCode"),
-            )
+        await self._status(
+            p["connectorId"],
+            p["status"],
+            parse_time(p.get("timestamp")),
+            error_code=p["errorCode"],
+            info=p.get("info"),
+            vendor_error_code=p.get("vendorErrorCode"),
         )
-        if applied:
-            live = self.session.connector(connector_id)
-            live.status, live.error_code = p["status"], p["errorCode"]
         return {}
 
     async def authorize(self, p: Payload) -> Payload:

@@ -76,19 +76,13 @@ class V201Handlers(Handlers):
 
     async def status_notification(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
-        applied = await self._write(
-            lambda db: stations.connector_status(
-                db,
-                self.cp_id,
-                evse_id,
-                p["connectorStatus"],
-                timestamp=parse_time(p["timestamp"]),
-                info=f"connector {p['connectorId']}",
-                evse_id=evse_id,
-            )
+        await self._status(
+            evse_id,
+            p["connectorStatus"],
+            parse_time(p["timestamp"]),
+            info=f"connector {p['connectorId']}",
+            evse_id=evse_id,
         )
-        if applied:
-            self.session.connector(evse_id).status = p["connectorStatus"]
         return {}
 
     async def authorize(self, p: Payload) -> Payload:

@@ -78,8 +78,28 @@ class Handlers:
         }
 
     async def heartbeat(self, p: Payload) -> Payload:
-        await self._write(lambda db: stations.heartbeat(db, self.cp_id))
-        return {"currentTime": now_text()}
+        now = datetime.now(UTC)
+        self.ctx.last_seen.beat(self.cp_id, now)
+        return {"currentTime": format_time(now)}
+
+    async def _status(
+        self,
+        connector_id: int,
+        status: str,
+        when: datetime | None,
+        error_code: str | None = None,
+        **details: Any,
+    ) -> None:
+        """Store a connector status; show it live unless an older report arrived late."""
+        when = when or datetime.now(UTC)
+        await self._write(
+            lambda db: stations.connector_status(
+                db, self.cp_id, connector_id, status, timestamp=when, error_code=error_code, **details
+            )
+        )
+        live = self.session.connector(connector_id)
+        if stations.is_newer(live.status_time, when):
+            live.status, live.error_code, live.status_time = status, error_code, when
 
     def _show_reading(self, connector_id: int, reading: Reading) -> None:
         """Copy a committed reading into the live connector state (what /API/Status and the UI show)."""

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql import Executable
 
 from chargegrid.store import Db
 from chargegrid.store.models import ChargePoint, ConnectorStatus
+from chargegrid.store.writer import defer
+
+# Core tables for the hot-path statements (no ORM unit of work per OCPP message).
+_CHARGE_POINTS = cast(Table, ChargePoint.__table__)
+_CONNECTORS = cast(Table, ConnectorStatus.__table__)
 
 
 async def get(db: Db, charge_point_id: str) -> ChargePoint | None:
@@ -46,7 +55,44 @@ async def connectors(db: Db, charge_point_ids: Sequence[str]) -> Sequence[Connec
     return (await db.scalars(query)).all()
 
 
-async def set_heartbeat(db: Db, charge_point_id: str, when: datetime) -> None:
-    cp = await db.get(ChargePoint, charge_point_id)
-    if cp is not None:
-        cp.last_heartbeat = when
+async def set_heartbeats(db: Db, seen: dict[str, datetime]) -> None:
+    """Record last-heartbeat times of many charge points in one statement."""
+    if seen:
+        rows = [{"cp_id": cp_id, "when": when} for cp_id, when in seen.items()]
+        stmt = update(_CHARGE_POINTS).where(_CHARGE_POINTS.c.id == bindparam("cp_id"))
+        await db.execute(stmt.values(last_heartbeat=bindparam("when")), rows)
+
+
+def _connector_upsert(dialect: str, stamp: str, columns: tuple[str, ...]) -> Executable:
+    """INSERT a connector's row, or UPDATE `columns` (a NULL keeps the stored value) unless the stored row
+    holds newer data of that kind (`stamp`): offline-queued reports never overwrite fresher ones."""
+    t = _CONNECTORS
+    insert_ = sqlite_insert(t) if dialect == "sqlite" else pg_insert(t)
+    excluded = insert_.excluded
+    return insert_.on_conflict_do_update(
+        index_elements=[t.c.charge_point_id, t.c.connector_id],
+        set_={stamp: excluded[stamp], **{c: func.coalesce(excluded[c], t.c[c]) for c in columns}},
+        where=or_(t.c[stamp].is_(None), t.c[stamp] <= excluded[stamp]),
+    )
+
+
+@cache
+def _upsert(dialect: str, stamp: str) -> Executable:
+    return _connector_upsert(dialect, stamp, _COLUMNS[stamp])
+
+
+def upsert_connector(
+    db: Db, charge_point_id: str, connector_id: int, stamp: str, when: datetime, values: dict[str, Any]
+) -> None:
+    """Record a connector's status (`stamp` "status_time": status, error_code, info, vendor_error_code,
+    evse_id) or reading ("meter_value_time": meter_kwh, power_kw, soc, evse_id), written with the rest of
+    the batch just before it commits (see `store.writer.defer`)."""
+    row = {"charge_point_id": charge_point_id, "connector_id": connector_id, stamp: when}
+    row.update({column: values.get(column) for column in _COLUMNS[stamp]})
+    defer(db, _upsert(db.get_bind().dialect.name, stamp), row)
+
+
+_COLUMNS = {
+    "status_time": ("status", "error_code", "info", "vendor_error_code", "evse_id"),
+    "meter_value_time": ("meter_kwh", "power_kw", "soc", "evse_id"),
+}

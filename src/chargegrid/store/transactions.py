@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import exists, select
+from sqlalchemy import Table, exists, insert, select
 
 from chargegrid.store import Db
 from chargegrid.store.models import MeterValue, Transaction, TransactionEvent
+from chargegrid.store.writer import defer
 
 
 async def get(db: Db, transaction_id: int) -> Transaction | None:
@@ -65,5 +66,10 @@ async def event(
     return (await db.scalars(query)).first()
 
 
-def add_meter_values(db: Db, rows: Iterable[MeterValue]) -> None:
-    db.add_all(list(rows))
+_INSERT_METER_VALUE = insert(cast(Table, MeterValue.__table__))
+
+
+def add_meter_values(db: Db, rows: list[dict[str, Any]]) -> None:
+    """Queue sampled values (MeterValue column → value, all columns in every row) for the batch insert."""
+    for row in rows:
+        defer(db, _INSERT_METER_VALUE, row)

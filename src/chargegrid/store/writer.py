@@ -21,12 +21,28 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 log = logging.getLogger("chargegrid.writer")
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[Any]]
 _Item = tuple[Work, "asyncio.Future[Any]"]
+
+
+def defer(db: AsyncSession, statement: Executable, row: dict[str, Any]) -> None:
+    """Queue a row for `statement`, executed with every other row queued in this transaction just before
+    it commits (one executemany per statement instead of one round trip per OCPP message)."""
+    db.info.setdefault(_DEFERRED, {}).setdefault(statement, []).append(row)
+
+
+async def flush_deferred(db: AsyncSession) -> None:
+    deferred: dict[Executable, list[dict[str, Any]]] = db.info.pop(_DEFERRED, {})
+    for statement, rows in deferred.items():
+        await db.execute(statement, rows)
+
+
+_DEFERRED = "chargegrid.deferred"
 
 
 class WriterClosed(RuntimeError):
@@ -67,7 +83,9 @@ class BatchedWriter:
         """Apply `work` in a committed transaction and return its result (raises what `work` raised)."""
         if not self._workers:  # not started (scripts, tests of the store): a transaction of its own
             async with self._sessions.begin() as db:
-                return await work(db)
+                result = await work(db)
+                await flush_deferred(db)
+                return result
         lane = zlib.crc32(key.encode()) % len(self._queues) if len(self._queues) > 1 else 0
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queues[lane].put_nowait((work, future))
@@ -96,6 +114,7 @@ class BatchedWriter:
             try:
                 for work, _future in batch:
                     results.append(await work(db))
+                await flush_deferred(db)
                 await db.commit()
             except Exception as exc:
                 await db.rollback()
@@ -118,6 +137,7 @@ class BatchedWriter:
             try:
                 async with self._sessions.begin() as db:
                     result = await work(db)
+                    await flush_deferred(db)
             except Exception as exc:
                 _settle(future, error=exc)
             else:
