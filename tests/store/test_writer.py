@@ -80,3 +80,21 @@ async def test_writes_of_one_key_keep_their_order(writer: BatchedWriter) -> None
     async with writer._sessions() as db:
         kinds = (await db.scalars(select(ChargerEvent.kind).order_by(ChargerEvent.id))).all()
     assert list(kinds) == [f"k{n:03}" for n in range(100)]
+
+
+async def test_rows_queued_on_a_plain_session_are_written_by_its_commit(database_url: str) -> None:
+    from chargegrid.store import events as events_store
+
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    try:
+        async with sessions.begin() as db:
+            events_store.add_event(db, "PLAIN", "Test", {"x": 1})
+        async with sessions() as db:
+            kinds = (
+                await db.scalars(select(ChargerEvent.kind).where(ChargerEvent.charge_point_id == "PLAIN"))
+            ).all()
+        assert list(kinds) == ["Test"]
+    finally:
+        await engine.dispose()

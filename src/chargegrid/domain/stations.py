@@ -28,26 +28,28 @@ class BootInfo:
 
 async def boot(db: Db, charge_point_id: str, protocol: str, info: BootInfo) -> str:
     """Store what the station says about itself; answer its registration status."""
-    cp = await cp_store.get(db, charge_point_id)
-    if cp is None:  # deleted by an operator while connected
+    status = await cp_store.registration_status(db, charge_point_id)
+    if status is None:  # deleted by an operator while connected
         return "Rejected"
-    for name in (
-        "vendor",
-        "model",
-        "serial_number",
-        "firmware_version",
-        "iccid",
-        "imsi",
-        "meter_type",
-        "meter_serial_number",
-    ):
-        setattr(cp, name, getattr(info, name))
-    cp.protocol = protocol
-    cp.last_boot = cp.last_heartbeat = utcnow()
+    now = utcnow()
+    fields = {
+        name: getattr(info, name)
+        for name in (
+            "vendor",
+            "model",
+            "serial_number",
+            "firmware_version",
+            "iccid",
+            "imsi",
+            "meter_type",
+            "meter_serial_number",
+        )
+    }
+    cp_store.record_boot(db, charge_point_id, protocol=protocol, last_boot=now, last_heartbeat=now, **fields)
     events_store.add_event(
         db, charge_point_id, "BootNotification", {"reason": info.reason} if info.reason else {}
     )
-    return boot_status(cp.registration_status)
+    return boot_status(status)
 
 
 async def heartbeats(db: Db, seen: dict[str, datetime]) -> None:

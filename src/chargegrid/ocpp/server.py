@@ -12,7 +12,6 @@ import binascii
 import logging
 import re
 
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -76,24 +75,17 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
 
     async with ctx.db() as db:
         cp = await cp_store.get(db, cp_id)
-        if cp is None:
-            admission = admit_unknown(ctx.settings.unknown_chargers)
-            if admission is Admission.refuse:
-                log.info("refused unknown charge point %r from %s", cp_id, remote)
-                await _refuse(
-                    websocket, 404, f"Unknown charge point {cp_id!r}: an operator must add it first."
-                )
-                return
-            cp_store.add(db, cp_id, admission.value)
-            try:
-                await db.commit()
-            except IntegrityError:  # another connection registered it a moment ago
-                await db.rollback()
-            cp = await cp_store.get(db, cp_id)
-            assert cp is not None
-            log.info("registered unknown charge point %r as %s", cp_id, admission.value)
-        password_hash, name, registration = cp.password_hash, cp.name, cp.registration_status
-        known = await cp_store.connectors(db, [cp_id])
+        known = await cp_store.connectors(db, [cp_id]) if cp is not None else []
+    if cp is None:
+        admission = admit_unknown(ctx.settings.unknown_chargers)
+        if admission is Admission.refuse:
+            log.info("refused unknown charge point %r from %s", cp_id, remote)
+            await _refuse(websocket, 404, f"Unknown charge point {cp_id!r}: an operator must add it first.")
+            return
+        # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
+        cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
+        log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
+    password_hash, name, registration = cp.password_hash, cp.name, cp.registration_status
 
     if password_hash:
         given = _basic_credentials(websocket)

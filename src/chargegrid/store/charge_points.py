@@ -35,6 +35,47 @@ def add(db: Db, charge_point_id: str, registration_status: str, **fields: Any) -
     return cp
 
 
+_REGISTRATION = select(_CHARGE_POINTS.c.registration_status).where(_CHARGE_POINTS.c.id == bindparam("cp"))
+_BOOT_FIELDS = (
+    "vendor",
+    "model",
+    "serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial_number",
+    "protocol",
+    "last_boot",
+    "last_heartbeat",
+)
+_RECORD_BOOT = (
+    update(_CHARGE_POINTS)
+    .where(_CHARGE_POINTS.c.id == bindparam("cp"))
+    .values({field: bindparam(field, type_=_CHARGE_POINTS.c[field].type) for field in _BOOT_FIELDS})
+)
+
+
+async def registration_status(db: Db, charge_point_id: str) -> str | None:
+    """Accepted / Pending / Rejected, or None for an unknown charge point."""
+    status: str | None = await db.scalar(_REGISTRATION, {"cp": charge_point_id})
+    return status
+
+
+def record_boot(db: Db, charge_point_id: str, **fields: Any) -> None:
+    """What a BootNotification says (the `_BOOT_FIELDS`), written with the batch's commit."""
+    defer(db, _RECORD_BOOT, {"cp": charge_point_id, **{f: fields.get(f) for f in _BOOT_FIELDS}})
+
+
+async def register(db: Db, charge_point_id: str, registration_status: str) -> ChargePoint:
+    """The charge point, created with `registration_status` unless it exists already."""
+    cp = await db.get(ChargePoint, charge_point_id)
+    if cp is None:
+        cp = add(db, charge_point_id, registration_status)
+        await db.flush()
+    return cp
+
+
 async def connector(db: Db, charge_point_id: str, connector_id: int) -> ConnectorStatus:
     """The connector's row, created on first use."""
     row = await db.get(ConnectorStatus, (charge_point_id, connector_id))

@@ -22,10 +22,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str) -> AsyncEngine:
     """An engine tuned for the dialect; SQLite gets its pragmas on every new connection."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Readers queue for a pooled connection during a boot storm instead of failing after 30 s.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=10, max_overflow=10, pool_timeout=300
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=300)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

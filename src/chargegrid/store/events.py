@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete, insert
 
 from chargegrid.store import Db
 from chargegrid.store.models import ChargerEvent, MessageLogEntry, utcnow
+from chargegrid.store.writer import defer
+
+_INSERT_EVENT = insert(cast(Table, ChargerEvent.__table__))
 
 
 def add_event(
     db: Db, charge_point_id: str, kind: str, payload: dict[str, Any], when: datetime | None = None
 ) -> None:
-    db.add(
-        ChargerEvent(charge_point_id=charge_point_id, kind=kind, payload=payload, timestamp=when or utcnow())
+    """Queue a charger event for the batch's insert (written just before the commit)."""
+    defer(
+        db,
+        _INSERT_EVENT,
+        {"charge_point_id": charge_point_id, "kind": kind, "payload": payload, "timestamp": when or utcnow()},
     )
 
 

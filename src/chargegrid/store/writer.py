@@ -20,7 +20,9 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 log = logging.getLogger("chargegrid.writer")
@@ -36,13 +38,15 @@ def defer(db: AsyncSession, statement: Executable, row: dict[str, Any]) -> None:
     db.info.setdefault(_DEFERRED, {}).setdefault(statement, []).append(row)
 
 
-async def flush_deferred(db: AsyncSession) -> None:
-    deferred: dict[Executable, list[dict[str, Any]]] = db.info.pop(_DEFERRED, {})
-    for statement, rows in deferred.items():
-        await db.execute(statement, rows)
-
-
 _DEFERRED = "chargegrid.deferred"
+
+
+@event.listens_for(Session, "before_commit")
+def _flush_deferred(session: Session) -> None:
+    # Every session, not only the writer's: a queued row can never be lost by a commit that forgot it.
+    deferred: dict[Executable, list[dict[str, Any]]] = session.info.pop(_DEFERRED, {})
+    for statement, rows in deferred.items():
+        session.execute(statement, rows)
 
 
 class WriterClosed(RuntimeError):
@@ -83,9 +87,7 @@ class BatchedWriter:
         """Apply `work` in a committed transaction and return its result (raises what `work` raised)."""
         if not self._workers:  # not started (scripts, tests of the store): a transaction of its own
             async with self._sessions.begin() as db:
-                result = await work(db)
-                await flush_deferred(db)
-                return result
+                return await work(db)
         lane = zlib.crc32(key.encode()) % len(self._queues) if len(self._queues) > 1 else 0
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queues[lane].put_nowait((work, future))
@@ -114,7 +116,6 @@ class BatchedWriter:
             try:
                 for work, _future in batch:
                     results.append(await work(db))
-                await flush_deferred(db)
                 await db.commit()
             except Exception as exc:
                 await db.rollback()
@@ -137,7 +138,6 @@ class BatchedWriter:
             try:
                 async with self._sessions.begin() as db:
                     result = await work(db)
-                    await flush_deferred(db)
             except Exception as exc:
                 _settle(future, error=exc)
             else:
