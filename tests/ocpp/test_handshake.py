@@ -107,3 +107,18 @@ async def test_new_connection_replaces_the_old_one(server: RunningServer) -> Non
     assert '"currentTime"' in str(await asyncio.wait_for(second.recv(), 5))
     await second.close()
     await server.wait_for(lambda: "TWICE" not in server.services.registry)
+
+
+async def test_charge_point_id_with_a_slash_is_refused(server: RunningServer) -> None:
+    with pytest.raises(websockets.InvalidStatus) as info:
+        await websockets.connect(f"{server.ocpp_url}/A/B", subprotocols=["ocpp1.6"])  # type: ignore[list-item]
+    assert info.value.response.status_code == 400
+    assert b"'/'" in info.value.response.body
+
+
+async def test_http_faces_still_answer_next_to_the_edge(server: RunningServer) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=server.http_url) as client:
+        assert (await client.get("/OCPP/CP1")).status_code == 404  # a plain GET is not a charger
+        assert (await client.get("/health")).status_code == 200

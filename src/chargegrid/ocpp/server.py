@@ -33,8 +33,8 @@ HANDLERS: dict[OcppVersion, type[Handlers]] = {
     OcppVersion.v201: V201Handlers,
     OcppVersion.v21: V201Handlers,
 }
-# OCPP 2.0.1 identityString: printable ASCII without ':' ('/' cannot reach us in a path segment).
-_VALID_ID = re.compile(r"^[\x21-\x39\x3b-\x7e]{1,48}$")
+# OCPP 2.0.1 identityString: printable ASCII without ':'; no '/' (the id is one path segment).
+_VALID_ID = re.compile(r"^[\x21-\x2e\x30-\x39\x3b-\x7e]{1,48}$")
 
 
 async def _refuse(
@@ -70,7 +70,9 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         )
         return
     if not _VALID_ID.match(cp_id):
-        await _refuse(websocket, 400, "Charge point id must be 1-48 printable ASCII characters without ':'.")
+        await _refuse(
+            websocket, 400, "Charge point id must be 1-48 printable ASCII characters without ':' or '/'."
+        )
         return
 
     async with ctx.db() as db:
