@@ -387,6 +387,34 @@ class SimCharger:
                 return c
         return None
 
+    def accept_remote_start(
+        self, connector_id: int | None, id_tag: str, remote_start_id: int | None
+    ) -> tuple[Payload, FollowUp]:
+        """Answer a remote start; if a connector is free, run a real transaction on it after the answer."""
+        c = self.free_connector(connector_id)
+        if c is None:
+            return {"status": "Rejected"}, None
+        c.starting = True
+
+        async def go() -> None:
+            try:
+                await self.run_transaction(c, id_tag, remote_start_id, None)
+            except CallFailed as exc:
+                self.stats.error(f"{self.cp_id}: remote start: {exc}")
+
+        async def detach() -> None:  # the whole transaction runs as its own task; the answer goes out now
+            spawn(go())
+
+        return {"status": "Accepted"}, detach
+
+    def accept_remote_stop(self, transaction_id: Any) -> tuple[Payload, FollowUp]:
+        c = self.find_transaction(transaction_id)
+        if c is None or c.stop_event is None:
+            return {"status": "Rejected"}, None
+        c.stop_reason = "Remote"
+        c.stop_event.set()
+        return {"status": "Accepted"}, None
+
     async def charging_cycle(self, c: Connector) -> None:
         """Scenario ``charging``: authorise, charge for a while, stop, pause, again — while connected."""
         await asyncio.sleep(random.uniform(0, max(self.opts.meter_interval, 1.0)))

@@ -8,17 +8,15 @@ until RemoteStopTransaction (→ StopTransaction reason Remote).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from chargegrid.sim.charger import (
-    CallFailed,
     ChargerOptions,
     Connector,
     FollowUp,
     Handler,
     Payload,
     SimCharger,
-    spawn,
     utcnow,
 )
 from chargegrid.sim.stats import SimStats
@@ -136,27 +134,10 @@ class ChargerV16(SimCharger):
 
     # ------------------------------------------------------------------ what we answer
     def on_remote_start(self, p: Payload) -> tuple[Payload, FollowUp]:
-        c = self.free_connector(p.get("connectorId"))
-        if c is None:
-            return {"status": "Rejected"}, None
-        c.starting = True
-        id_tag = str(p["idTag"])
-
-        async def go() -> None:
-            try:
-                await self.run_transaction(c, id_tag, None, None)
-            except CallFailed as exc:
-                self.stats.error(f"{self.cp_id}: remote start: {exc}")
-
-        return {"status": "Accepted"}, lambda: _detach(go())
+        return self.accept_remote_start(p.get("connectorId"), str(p["idTag"]), None)
 
     def on_remote_stop(self, p: Payload) -> tuple[Payload, FollowUp]:
-        c = self.find_transaction(p.get("transactionId"))
-        if c is None or c.stop_event is None:
-            return {"status": "Rejected"}, None
-        c.stop_reason = "Remote"
-        c.stop_event.set()
-        return {"status": "Accepted"}, None
+        return self.accept_remote_stop(p.get("transactionId"))
 
     def on_reset(self, p: Payload) -> tuple[Payload, FollowUp]:
         self.reboot()
@@ -287,8 +268,3 @@ class ChargerV16(SimCharger):
         "DataTransfer": on_data_transfer,
         "GetLocalListVersion": on_get_local_list_version,
     }
-
-
-async def _detach(coro: Any) -> None:
-    """Run a long follow-up (a whole transaction) as its own task so the answer path returns at once."""
-    spawn(coro)

@@ -9,17 +9,15 @@ Started event carries the ``remoteStartId``; RequestStopTransaction ends it with
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from chargegrid.sim.charger import (
-    CallFailed,
     ChargerOptions,
     Connector,
     FollowUp,
     Handler,
     Payload,
     SimCharger,
-    spawn,
     utcnow,
 )
 from chargegrid.sim.stats import SimStats
@@ -156,28 +154,12 @@ class ChargerV201(SimCharger):
 
     # ------------------------------------------------------------------ what we answer
     def on_request_start(self, p: Payload) -> tuple[Payload, FollowUp]:
-        c = self.free_connector(p.get("evseId"))
-        if c is None:
-            return {"status": "Rejected"}, None
-        c.starting = True
-        tag = str(p["idToken"]["idToken"])
-        remote_start_id = int(p["remoteStartId"])
-
-        async def go() -> None:
-            try:
-                await self.run_transaction(c, tag, remote_start_id, None)
-            except CallFailed as exc:
-                self.stats.error(f"{self.cp_id}: remote start: {exc}")
-
-        return {"status": "Accepted"}, lambda: _detach(go())
+        return self.accept_remote_start(
+            p.get("evseId"), str(p["idToken"]["idToken"]), int(p["remoteStartId"])
+        )
 
     def on_request_stop(self, p: Payload) -> tuple[Payload, FollowUp]:
-        c = self.find_transaction(p.get("transactionId"))
-        if c is None or c.stop_event is None:
-            return {"status": "Rejected"}, None
-        c.stop_reason = "Remote"
-        c.stop_event.set()
-        return {"status": "Accepted"}, None
+        return self.accept_remote_stop(p.get("transactionId"))
 
     def on_reset(self, p: Payload) -> tuple[Payload, FollowUp]:
         if p.get("evseId"):
@@ -349,8 +331,3 @@ class ChargerV21(ChargerV201):
     __slots__ = ()
     subprotocol: ClassVar[str] = "ocpp2.1"
     version: ClassVar[str] = "2.1"
-
-
-async def _detach(coro: Any) -> None:
-    """Run a long follow-up (a whole transaction) as its own task so the answer path returns at once."""
-    spawn(coro)

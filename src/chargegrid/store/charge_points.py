@@ -76,15 +76,6 @@ async def register(db: Db, charge_point_id: str, registration_status: str) -> Ch
     return cp
 
 
-async def connector(db: Db, charge_point_id: str, connector_id: int) -> ConnectorStatus:
-    """The connector's row, created on first use."""
-    row = await db.get(ConnectorStatus, (charge_point_id, connector_id))
-    if row is None:
-        row = ConnectorStatus(charge_point_id=charge_point_id, connector_id=connector_id)
-        db.add(row)
-    return row
-
-
 async def connectors(db: Db, charge_point_ids: Sequence[str]) -> Sequence[ConnectorStatus]:
     if not charge_point_ids:
         return []
