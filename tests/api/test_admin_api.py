@@ -227,3 +227,12 @@ async def test_deleting_a_charge_point_with_transactions_needs_confirmation(serv
         assert len((await api.get("/API/Transactions", params={"chargePointId": "BILLED"})).json()) == 1
         assert (await api.delete("/API/ChargePoints/BILLED?deleteTransactions=true")).status_code == 204
         assert (await api.get("/API/ChargePoints/BILLED")).status_code == 404
+
+
+async def test_a_charge_point_id_the_edge_would_refuse_cannot_be_created(server: RunningServer) -> None:
+    async with server.api() as api:
+        for bad in ("a/b", "a:b", "has space"):
+            answer = await api.post("/API/ChargePoints", json={"id": bad, "name": "x"})
+            assert answer.status_code in (400, 422), bad
+            assert "id" in answer.text
+        assert (await api.get("/API/ChargePoints")).json() == []

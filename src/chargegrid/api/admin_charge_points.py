@@ -18,14 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
 from chargegrid.api.auth import require_api_key
 from chargegrid.domain.credentials import hash_password
+from chargegrid.domain.registration import CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store.models import ChargePoint, Transaction
 
 router = APIRouter(tags=["Admin: charge points"], dependencies=[Depends(require_api_key)])
 
-# Same rule as the websocket edge: OCPP identityString, printable ASCII without ':'.
-ID_PATTERN = r"^[\x21-\x39\x3b-\x7e]{1,48}$"
 READ_ONLY = frozenset(
     {
         "hasPassword",
@@ -68,7 +67,7 @@ class ChargePointFields(StrictModel):
 
 
 class ChargePointCreate(ChargePointFields):
-    id: str = Field(pattern=ID_PATTERN, description="1-48 printable ASCII characters without ':'")
+    id: str = Field(pattern=CHARGE_POINT_ID_PATTERN, description=CHARGE_POINT_ID_RULE)
 
 
 class ChargePointUpdate(ChargePointFields):

@@ -10,13 +10,17 @@ import asyncio
 import base64
 import binascii
 import logging
-import re
 
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chargegrid.domain import credentials
-from chargegrid.domain.registration import Admission, admit_unknown
+from chargegrid.domain.registration import (
+    CHARGE_POINT_ID_RULE,
+    Admission,
+    admit_unknown,
+    is_valid_charge_point_id,
+)
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import RpcSession
 from chargegrid.ocpp.sessions import ChargerSession
@@ -33,8 +37,6 @@ HANDLERS: dict[OcppVersion, type[Handlers]] = {
     OcppVersion.v201: V201Handlers,
     OcppVersion.v21: V201Handlers,
 }
-# OCPP 2.0.1 identityString: printable ASCII without ':'; no '/' (the id is one path segment).
-_VALID_ID = re.compile(r"^[\x21-\x2e\x30-\x39\x3b-\x7e]{1,48}$")
 
 
 async def _refuse(
@@ -69,10 +71,8 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
             "offer one of ocpp2.1, ocpp2.0.1, ocpp1.6 in Sec-WebSocket-Protocol.",
         )
         return
-    if not _VALID_ID.match(cp_id):
-        await _refuse(
-            websocket, 400, "Charge point id must be 1-48 printable ASCII characters without ':' or '/'."
-        )
+    if not is_valid_charge_point_id(cp_id):
+        await _refuse(websocket, 400, f"Charge point id must be {CHARGE_POINT_ID_RULE}.")
         return
 
     async with ctx.db() as db:

@@ -8,7 +8,6 @@ route runs in the background or waits for.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from chargegrid.api.operator import payloads as p
@@ -16,13 +15,10 @@ from chargegrid.api.operator.common import refuse
 from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.runtime import Done, Remote
 from chargegrid.domain import station_config
+from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
 from chargegrid.store.models import Transaction, utcnow
-
-# The ids a charger may connect with (OCPP 2.0.1 identityString; see the edge's handshake).
-_STATION_ID = re.compile(r"^[\x21-\x39\x3b-\x7e]{1,48}$")
-
 
 # ---- registration and configuration ---------------------------------------------------------
 
@@ -40,8 +36,8 @@ def _check_keys(ctx: Context, settings: dict[str, str]) -> None:
 
 async def _accept(ctx: Context, configuration: p.StationConfiguration | None) -> Done | Remote:
     """Register / AcceptChargingStation: create or accept the station, keep its configuration."""
-    if not _STATION_ID.match(ctx.cp_id):
-        raise refuse(400, f"station id {ctx.cp_id!r} must be 1-48 printable ASCII characters without ':'")
+    if not is_valid_charge_point_id(ctx.cp_id):
+        raise refuse(400, f"station id {ctx.cp_id!r} must be {CHARGE_POINT_ID_RULE}")
     settings = {}
     if configuration is not None:
         settings = {k: station_config.setting_value(v) for k, v in configuration.settings.items()}

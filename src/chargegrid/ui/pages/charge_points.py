@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
 from chargegrid.domain.credentials import hash_password
+from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
 from chargegrid.store import transactions as tx_store
@@ -24,7 +24,6 @@ from chargegrid.ui.rendering import path_part, render
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
 # What a websocket path segment can carry and OCPP.Core accepts: no '/', no spaces.
-_CP_ID = re.compile(r"^[^/\s?#]{1,48}$")
 
 
 @router.get("/ui/chargepoints")
@@ -88,9 +87,9 @@ async def create(request: Request) -> Response:
     form = await auth.checked_form(request)
     cp_id = str(form.get("id") or "").strip()
     try:
-        if not _CP_ID.match(cp_id):
+        if not is_valid_charge_point_id(cp_id):
             raise forms.FormError(
-                "The charge point id must be 1 to 48 characters without spaces, '/', '?' or '#' "
+                f"The charge point id must be {CHARGE_POINT_ID_RULE} "
                 "(it is the last part of the charger's OCPP URL)."
             )
         async with auth.services_of(request).db.begin() as db:
