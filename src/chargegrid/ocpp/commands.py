@@ -8,7 +8,7 @@ on. Every command answers an `Outcome`: the charger's status plus its raw answer
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from chargegrid.domain.limits import Limit
 from chargegrid.ocpp.rpc import Payload
 from chargegrid.ocpp.sessions import ChargerSession, SessionRegistry
+from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
 # A stable id per connector, so setting a new limit replaces the old profile instead of stacking.
@@ -59,6 +60,20 @@ def _key(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if instance:
         var["instance"] = instance
     return {"name": component}, var
+
+
+def configuration_key_problems(protocol: str | None, keys: Iterable[str]) -> list[str]:
+    """Why each of `keys` cannot name a configuration item of a station speaking `protocol` (the
+    subprotocol, e.g. "ocpp2.0.1"; None when the station never connected: any key is accepted then)."""
+    if protocol is None or not OcppVersion(protocol).is_2x:
+        return []
+    problems = []
+    for key in keys:
+        try:
+            _key(key)
+        except CommandError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 class V16Dialect:

@@ -26,10 +26,9 @@ from chargegrid.store.payment_models import PaymentReservation
 
 S = ReservationState
 
-# Connector states a driver can pay at: free, or plugged in and waiting (the usual order). A 2.x
-# "Occupied" connector without a running transaction is plugged in, too.
-PAYABLE = frozenset({"Available", "Preparing"})
-PAYABLE_2X = PAYABLE | {"Occupied"}
+# Connector states a driver can pay at: free, or plugged in and waiting (the usual order). "Occupied"
+# (OCPP 2.x's word for plugged in) counts too: a running transaction is refused separately below.
+PAYABLE = frozenset({"Available", "Preparing", "Occupied"})
 
 
 async def create(
@@ -120,12 +119,11 @@ async def check_connector(service: PaymentService, db: Db, charge_point_id: str,
         raise PaymentError(409, "Busy", f"{where} has a transaction running: choose another connector")
     live = session.connectors.get(connector_id)
     status = live.status if live is not None else None
-    payable = PAYABLE_2X if session.version.is_2x else PAYABLE
     if status is None:
         raise PaymentError(
             409, "Busy", f"{where} has not reported its status: check the connector number or try later"
         )
-    if status not in payable:
+    if status not in PAYABLE:
         raise PaymentError(409, "Busy", f"{where} is {status}: it can be paid for once it is Available")
     if await store.open_on_connector(db, charge_point_id, connector_id) is not None:
         raise PaymentError(409, "Busy", f"{where} is already reserved for another payment")

@@ -20,11 +20,12 @@ class Context:
     station: ChargePoint | None
 
     @property
-    def is_2x(self) -> bool:
+    def protocol(self) -> str | None:
+        """The subprotocol the station speaks now, or spoke at its last boot."""
         session = self.services.registry.get(self.cp_id)
         if session is not None:
-            return session.version.is_2x
-        return bool(self.station and (self.station.protocol or "").startswith("ocpp2"))
+            return session.version.value
+        return self.station.protocol if self.station is not None else None
 
     def call(self, name: str, **args: Any) -> Remote:
         async def remote() -> Done:

@@ -16,6 +16,7 @@ from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.runtime import Done, Remote
 from chargegrid.domain import station_config
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
+from chargegrid.ocpp.commands import configuration_key_problems
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
 from chargegrid.store.models import Transaction, utcnow
@@ -24,14 +25,9 @@ from chargegrid.store.models import Transaction, utcnow
 
 
 def _check_keys(ctx: Context, settings: dict[str, str]) -> None:
-    if ctx.is_2x:
-        bad = [key for key in settings if key.count(".") < 1 or key.startswith(".") or key.endswith(".")]
-        if bad:
-            raise refuse(
-                400,
-                f"settings {', '.join(bad)}: an OCPP 2.x station's keys are written Component.Variable, "
-                "e.g. OCPPCommCtrlr.HeartbeatInterval",
-            )
+    problems = configuration_key_problems(ctx.protocol, settings)
+    if problems:
+        raise refuse(400, "settings: " + "; ".join(problems))
 
 
 async def _accept(ctx: Context, configuration: p.StationConfiguration | None) -> Done | Remote:
@@ -120,24 +116,18 @@ async def configure(ctx: Context, payload: p.Configure) -> Done | Remote:
 
 
 async def _transaction(ctx: Context, ref: str | int) -> Transaction:
-    """The open transaction `ref` names on this station: our integer id (1.6) or the 2.x charger's id."""
+    """The open transaction `ref` names on this station: the charger's own id (2.x) or our integer id."""
+    text = str(ref).strip()
     async with ctx.services.db() as db:
-        tx = None
-        if isinstance(ref, str) and ctx.is_2x:
-            tx = await tx_store.by_charger_id(db, ctx.cp_id, ref)
-        if tx is None:
-            number = ref if isinstance(ref, int) else (int(ref) if ref.strip().isdigit() else None)
-            if number is None and not ctx.is_2x:
-                raise refuse(
-                    400, f"transactionId {ref!r} is not an OCPP 1.6 transaction id: give its integer id"
-                )
-            if number is not None:
-                tx = await tx_store.get(db, number)
+        tx = await tx_store.by_charger_id(db, ctx.cp_id, text)
+        if tx is None and text.isdigit():
+            tx = await tx_store.get(db, int(text))
     if tx is None or tx.charge_point_id != ctx.cp_id:
         raise refuse(
             400,
             f"no transaction {ref!r} on station {ctx.cp_id!r}: "
-            "see GET /transactions for the ids (field transactionId)",
+            "give its integer transactionId (or, on OCPP 2.x, the charger's own transaction id); "
+            "GET /transactions lists them",
         )
     if tx.stop_time is not None:
         raise refuse(400, f"transaction {ref!r} already ended at {tx.stop_time.isoformat()}: nothing to stop")
