@@ -21,7 +21,18 @@ CALL_ERRORS = Counter(
 _TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
 
 
+# Resolved once: `labels()` takes a lock and a dict lookup, and this runs for every frame in and out.
+_FRAME_COUNTERS = {
+    (direction, number): FRAMES.labels(direction, name)
+    for direction in ("in", "out")
+    for number, name in _TYPES.items()
+}
+
+
 def count_frame(direction: str, message_type: int, result: str | None) -> None:
-    FRAMES.labels(direction, _TYPES.get(message_type, "other")).inc()
+    counter = _FRAME_COUNTERS.get((direction, message_type))
+    if counter is None:
+        counter = FRAMES.labels(direction, "other")
+    counter.inc()
     if direction == "out" and message_type == 4 and result:
         CALL_ERRORS.labels(result).inc()
