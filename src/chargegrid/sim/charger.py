@@ -407,6 +407,23 @@ class SimCharger:
 
         return {"status": "Accepted"}, detach
 
+    def change_availability(self, connector_id: int, operative: bool) -> tuple[Payload, FollowUp]:
+        """Connector 0 means all; a connector in a transaction changes after it (Scheduled)."""
+        targets = [c for c in self.connectors if connector_id in (0, c.id)]
+        if not targets:
+            return {"status": "Rejected"}, None
+        busy = any(c.transaction_id is not None for c in targets)
+        for c in targets:
+            c.available = operative
+        if busy:
+            return {"status": "Scheduled"}, None
+
+        async def report() -> None:
+            for c in targets:
+                await self.set_status(c, "Available" if operative else "Unavailable")
+
+        return {"status": "Accepted"}, report
+
     def accept_remote_stop(self, transaction_id: Any) -> tuple[Payload, FollowUp]:
         c = self.find_transaction(transaction_id)
         if c is None or c.stop_event is None:
@@ -488,6 +505,9 @@ class SimCharger:
         raise NotImplementedError
 
     async def send_all_status(self) -> None:
+        raise NotImplementedError
+
+    async def set_status(self, c: Connector, status: str) -> None:
         raise NotImplementedError
 
     async def authorize(self, id_tag: str) -> bool:

@@ -197,21 +197,7 @@ class ChargerV16(SimCharger):
         return {"status": "Accepted"}, None
 
     def on_change_availability(self, p: Payload) -> tuple[Payload, FollowUp]:
-        cid, operative = int(p["connectorId"]), p["type"] == "Operative"
-        targets = [c for c in self.connectors if cid in (0, c.id)]
-        if not targets:
-            return {"status": "Rejected"}, None
-        busy = any(c.transaction_id is not None for c in targets)
-        for c in targets:
-            c.available = operative
-        if busy:
-            return {"status": "Scheduled"}, None
-
-        async def report() -> None:
-            for c in targets:
-                await self.set_status(c, "Available" if operative else "Unavailable")
-
-        return {"status": "Accepted"}, report
+        return self.change_availability(int(p["connectorId"]), p["type"] == "Operative")
 
     def on_trigger(self, p: Payload) -> tuple[Payload, FollowUp]:
         what, cid = p["requestedMessage"], p.get("connectorId")

@@ -235,22 +235,8 @@ class ChargerV201(SimCharger):
         return {"setVariableResult": results}, None
 
     def on_change_availability(self, p: Payload) -> tuple[Payload, FollowUp]:
-        operative = p["operationalStatus"] == "Operative"
         evse = (p.get("evse") or {}).get("id", 0)
-        targets = [c for c in self.connectors if evse in (0, c.id)]
-        if not targets:
-            return {"status": "Rejected"}, None
-        busy = any(c.transaction_id is not None for c in targets)
-        for c in targets:
-            c.available = operative
-        if busy:
-            return {"status": "Scheduled"}, None
-
-        async def report() -> None:
-            for c in targets:
-                await self.set_status(c, "Available" if operative else "Unavailable")
-
-        return {"status": "Accepted"}, report
+        return self.change_availability(evse, p["operationalStatus"] == "Operative")
 
     def on_trigger(self, p: Payload) -> tuple[Payload, FollowUp]:
         what = p["requestedMessage"]
