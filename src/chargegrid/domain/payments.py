@@ -103,10 +103,6 @@ def is_behind(current: ReservationState, target: ReservationState) -> bool:
     return _RANK[target] <= _RANK[current]
 
 
-def is_terminal(state: ReservationState) -> bool:
-    return state in TERMINAL_STATES
-
-
 # ---------------------------------------------------------------------------- amounts
 _CENT = Decimal(1)
 _HUNDRED = Decimal(100)

@@ -38,6 +38,3 @@ class AuthThrottle:
 
     def succeeded(self, address: str) -> None:
         self._failures.pop(address, None)
-
-    def failures(self, address: str) -> int:
-        return self._failures.get(address, (0, 0.0))[0]

@@ -99,6 +99,11 @@ class MessageLog:
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self.dropped:
+                log.warning(
+                    "message log fell %d frames behind and dropped them (database too slow?)", self.dropped
+                )
+                self.dropped = 0
             try:
                 await self.flush()
                 if self._retention and utcnow() - pruned_at > timedelta(hours=1):
