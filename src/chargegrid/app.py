@@ -17,6 +17,9 @@ from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
+from chargegrid.cluster.handover import cluster_unavailable_handler, hand_over
+from chargegrid.cluster.jobs import NetworkJobs
+from chargegrid.cluster.node import ClusterNode, ClusterUnavailable
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
 from chargegrid.logging_setup import install_filters
@@ -81,16 +84,23 @@ def create_app(settings: Settings) -> OcppFirst:
             last_seen=last_seen,
             hooks=hooks,
         )
+        cluster = ClusterNode(settings, registry) if settings.redis.url else None
+        commands = Commands(registry, remote=cluster.remote if cluster is not None else None)
         services = Services(
             settings=settings,
             engine=engine,
             db=db,
             registry=registry,
-            commands=Commands(registry),
+            commands=commands,
             hooks=hooks,
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),
+            cluster=cluster,
         )
+        if cluster is not None:
+            services.jobs = NetworkJobs(cluster.redis, cluster.prefix, cluster.node_id)
+            message_log.may_prune = services.jobs.claim
+            await cluster.start()
         app.state.services = services
         app.state.edge = edge
         message_log.start()
@@ -110,9 +120,9 @@ def create_app(settings: Settings) -> OcppFirst:
             for stop in reversed(stoppers):
                 if stop is not None:
                     await stop()
-            for session in registry:
-                session.rpc.close()
-                await session.close(1001, "central system shutting down")
+            await hand_over(services)
+            if cluster is not None:
+                await cluster.stop()
             await last_seen.stop()
             await writer.stop()
             await message_log.stop()
@@ -127,6 +137,7 @@ def create_app(settings: Settings) -> OcppFirst:
         lifespan=lifespan,
     )
     app.add_exception_handler(CommandError, command_error_handler)
+    app.add_exception_handler(ClusterUnavailable, cluster_unavailable_handler)
     app.add_exception_handler(ValidationError, invalid_command_values_handler)
     app.include_router(health_router)
     app.include_router(metrics_router)

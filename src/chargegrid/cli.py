@@ -14,7 +14,8 @@ from chargegrid.config import ENV_PREFIX, Settings, SettingsError, load_settings
 EPILOG = f"""Settings come from environment variables {ENV_PREFIX}<NAME> (nested with '__', e.g.
 {ENV_PREFIX}STRIPE__API_KEY) and an optional TOML file (--config). Flags override both.
 Main settings: DATABASE_URL, API_KEY, CALL_TIMEOUT, HEARTBEAT_INTERVAL, UNKNOWN_CHARGERS
-(reject|pending|accept), MAX_MESSAGE_SIZE, DENY_CONCURRENT_TX, MESSAGE_LOG (off|no-heartbeats|all)."""
+(reject|pending|accept), MAX_MESSAGE_SIZE, DENY_CONCURRENT_TX, MESSAGE_LOG (off|no-heartbeats|all).
+Cluster: REDIS_URL (redis://host:6379/0), NODE_ID (default host name-pid), REDIS__LEASE_SECONDS."""
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -32,13 +33,17 @@ def _configure_logging(level: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from chargegrid.app import create_app
+    from chargegrid.cluster import workers
 
     settings = _settings(
         args, database_url=args.database_url, log_level=args.log_level, unknown_chargers=args.unknown_chargers
     )
+    if problem := workers.cluster_problem(settings, args.workers):
+        print(f"chargegrid: {problem}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not workers.is_worker():
+        return workers.run_workers(args.workers, args.argv)
     _configure_logging(settings.log_level)
     app = create_app(settings)
     print(
@@ -46,10 +51,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"API on http://{args.host}:{args.port}/API, docs at /docs",
         file=sys.stderr,
     )
-    uvicorn.run(
+    workers.serve_node(
         app,
-        host=args.host,
-        port=args.port,
+        args.host,
+        args.port,
         log_level=settings.log_level,
         ws_max_size=settings.max_message_size,
         ws_per_message_deflate=False,
@@ -137,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="overrides CHARGEGRID_LOG_LEVEL (default info)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N node processes sharing the port (a cluster on this machine: needs PostgreSQL and "
+        "CHARGEGRID_REDIS_URL)",
+    )
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from a proxy")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
     serve.set_defaults(func=cmd_serve)
@@ -158,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what `serve --workers` hands its workers
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

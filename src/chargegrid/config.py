@@ -62,7 +62,15 @@ class PaymentSettings(BaseModel):
 
 
 class RedisSettings(BaseModel):
-    url: str | None = None
+    """The cluster's shared registry and command carrier; unset: a single node, as without a cluster."""
+
+    url: str | None = Field(
+        default=None, description="e.g. redis://127.0.0.1:6379/0; set it to run a cluster"
+    )
+    key_prefix: str = Field(default="chargegrid", min_length=1, description="Prefix of every Redis key")
+    lease_seconds: float = Field(
+        default=15, gt=0, description="A node that stops refreshing its lease this long is out of routing"
+    )
 
 
 class UiSettings(BaseModel):
@@ -101,7 +109,9 @@ class Settings(BaseSettings):
     message_log: MessageLogLevel = MessageLogLevel.no_heartbeats
     message_log_retention_days: int = Field(default=30, ge=0)
     auth_failure_delay_max: float = Field(default=5.0, ge=0, description="Cap of the auth-failure slowdown")
-    node_id: str | None = Field(default=None, description="Name of this node in a cluster")
+    node_id: str | None = Field(
+        default=None, description="Name of this node in a cluster (default: host name and process id)"
+    )
     log_level: str = "info"
     stripe: StripeSettings = StripeSettings()
     payments: PaymentSettings = PaymentSettings()
@@ -168,6 +178,10 @@ def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides
     if toml_path is not None and not toml_path.is_file():
         raise SettingsError(f"--config {toml_path}: no such file")
     Settings._toml_file = toml_path
+    # CHARGEGRID_REDIS_URL, the cluster's one must-have setting, is accepted as well as the nested form.
+    short_redis = os.environ.get(f"{ENV_PREFIX}REDIS_URL")
+    if short_redis and f"{ENV_PREFIX}REDIS__URL" not in os.environ and "redis" not in overrides:
+        overrides["redis"] = {"url": short_redis}
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from chargegrid.cluster.jobs import NetworkJobs
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
 from chargegrid.ocpp.commands import Commands
@@ -14,6 +15,7 @@ from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.sessions import SessionRegistry
 
 if TYPE_CHECKING:
+    from chargegrid.cluster.node import ClusterNode
     from chargegrid.payments.service import PaymentService
 
 
@@ -29,3 +31,15 @@ class Services:
     api_key: str
     # Set by the payments face at start-up when Stripe is configured; None means payments are off.
     payments: PaymentService | None = None
+    # This node's place in the cluster (None: a single node, no Redis configured).
+    cluster: ClusterNode | None = None
+    # Which node runs a pass of a once-per-network job (every pass runs without a cluster).
+    jobs: NetworkJobs = field(default_factory=NetworkJobs)
+
+    @property
+    def node_id(self) -> str:
+        from chargegrid.cluster.node import default_node_id
+
+        return (
+            self.cluster.node_id if self.cluster is not None else self.settings.node_id or default_node_id()
+        )

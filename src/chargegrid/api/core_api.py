@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 
 from chargegrid.api import core_api_extra
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
@@ -30,6 +31,7 @@ from chargegrid.api.command_http import (
     services_of,
 )
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.cluster.node import ClusterUnavailable
 from chargegrid.domain.limits import LimitError, parse_limit
 from chargegrid.ocpp.commands import (
     ChangeConfiguration,
@@ -42,6 +44,8 @@ from chargegrid.ocpp.commands import (
     UnlockConnector,
 )
 from chargegrid.ocpp.wire import format_time
+from chargegrid.services import Services
+from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
 
 router = APIRouter(tags=["OCPP.Core API"], dependencies=[Depends(require_api_key)])
@@ -70,7 +74,8 @@ STATUS_NUMBERS = {
 @router.get(
     "/API/Status",
     summary="Connected chargers and their connectors",
-    description="One entry per charger connected to this node: `id`, `name`, `protocol` and "
+    description="One entry per charger connected to the network (every node of a cluster): `id`, "
+    "`name`, `protocol`, `node` (the cluster node holding it) and "
     "`OnlineConnectors` keyed by connector number (2.x: EVSE id) with `Status` "
     "(0 Undefined, 1 Available, 2 Occupied — Preparing/Charging/SuspendedEV/SuspendedEVSE/"
     "Finishing/Reserved —, 3 Unavailable, 4 Faulted), `ChargeRateKW`, `MeterKWH`, `SoC` and "
@@ -78,16 +83,14 @@ STATUS_NUMBERS = {
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def status(request: Request) -> list[dict[str, Any]]:
+    services = services_of(request)
+    node = services.node_id
     answer = []
-    for session in services_of(request).registry:  # live state only: no database query
+    for session in services.registry:  # live state only: no database query
         connectors = {
-            str(number): {
-                "Status": STATUS_NUMBERS.get(live.status or "", 0),
-                "ChargeRateKW": live.power_kw,
-                "MeterKWH": live.energy_kwh,
-                "SoC": live.soc,
-                "MeterValueDate": format_time(live.meter_time) if live.meter_time else None,
-            }
+            str(number): _connector_entry(
+                live.status, live.power_kw, live.energy_kwh, live.soc, live.meter_time
+            )
             for number, live in sorted(session.connectors.items())
             if number != 0  # connector 0 is the station itself
         }
@@ -97,9 +100,63 @@ async def status(request: Request) -> list[dict[str, Any]]:
                 "name": session.name,
                 "protocol": session.version.value,
                 "OnlineConnectors": connectors,
+                "node": node,
             }
         )
+    if services.cluster is not None:
+        answer += await _other_nodes_status(services)
     return answer
+
+
+def _connector_entry(
+    status: str | None, power_kw: float | None, energy_kwh: float | None, soc: float | None, when: Any
+) -> dict[str, Any]:
+    return {
+        "Status": STATUS_NUMBERS.get(status or "", 0),
+        "ChargeRateKW": power_kw,
+        "MeterKWH": energy_kwh,
+        "SoC": soc,
+        "MeterValueDate": format_time(when) if when else None,
+    }
+
+
+async def _other_nodes_status(services: Services) -> list[dict[str, Any]]:
+    """Chargers held by other nodes. Their connectors come from the database's connector rows, which
+    the holder writes anyway (group commits): no extra Redis traffic per status change or meter value."""
+    assert services.cluster is not None
+    try:
+        found = await services.cluster.chargers()
+    except (RedisError, OSError) as exc:
+        raise ClusterUnavailable(
+            f"cannot list the other nodes' chargers: Redis unreachable ({exc})"
+        ) from None
+    remote = {cp_id: held for cp_id, held in found.items() if cp_id not in services.registry}
+    if not remote:
+        return []
+    ids = sorted(remote)
+    async with services.db() as db:
+        names = {cp.id: cp.name for cp in await cp_store.get_many(db, ids)}
+        rows = await cp_store.connectors(db, ids)
+    entries = []
+    for cp_id in ids:
+        node, version = remote[cp_id]
+        connectors = {
+            str(row.connector_id): _connector_entry(
+                row.status, row.power_kw, row.meter_kwh, row.soc, row.meter_value_time
+            )
+            for row in rows
+            if row.charge_point_id == cp_id and row.connector_id != 0
+        }
+        entries.append(
+            {
+                "id": cp_id,
+                "name": names.get(cp_id),
+                "protocol": version,
+                "OnlineConnectors": connectors,
+                "node": node,
+            }
+        )
+    return entries
 
 
 @command_route(

@@ -16,17 +16,21 @@ from chargegrid.ocpp.sessions import SessionRegistry
 
 
 class _Sessions(Collector):
-    def __init__(self, registry: SessionRegistry) -> None:
+    def __init__(self, registry: SessionRegistry, node: str) -> None:
         self.registry = registry
+        self.node = node
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         by_version = Tally(session.version.value for session in self.registry)
         gauge = GaugeMetricFamily(
-            "chargegrid_connected_chargers", "Chargers connected to this node", labels=["protocol"]
+            "chargegrid_connected_chargers", "Chargers connected to this node", labels=["node", "protocol"]
         )
         for version, count in sorted(by_version.items()):
-            gauge.add_metric([version], count)
+            gauge.add_metric([self.node, version], count)
         yield gauge
+        info = GaugeMetricFamily("chargegrid_node", "The node that answered this scrape", labels=["node"])
+        info.add_metric([self.node], 1)
+        yield info
 
 
 router = APIRouter(tags=["probes"])
@@ -36,5 +40,6 @@ router = APIRouter(tags=["probes"])
 async def metrics(request: Request) -> Response:
     # The session gauge reads this app's registry (tests run several apps in one process).
     sessions = CollectorRegistry(auto_describe=False)
-    sessions.register(_Sessions(request.app.state.services.registry))
+    services = request.app.state.services
+    sessions.register(_Sessions(services.registry, services.node_id))
     return Response(generate_latest(REGISTRY) + generate_latest(sessions), media_type=CONTENT_TYPE_LATEST)

@@ -32,6 +32,8 @@ class MessageLog:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
+        # Whether this node prunes now (a cluster prunes once per network; see cluster/jobs.py).
+        self.may_prune: Callable[[str, float], Awaitable[bool]] = _always
 
     def recorder(
         self, charge_point_id: str
@@ -108,12 +110,17 @@ class MessageLog:
                 await self.flush()
                 if self._retention and utcnow() - pruned_at > timedelta(hours=1):
                     pruned_at = utcnow()
-                    async with self._uow() as db:
-                        await events_store.prune_log(db, utcnow() - timedelta(days=self._retention))
-                        await db.commit()
+                    if await self.may_prune("message-log-retention", 3600):  # once per network
+                        async with self._uow() as db:
+                            await events_store.prune_log(db, utcnow() - timedelta(days=self._retention))
+                            await db.commit()
             except Exception:
                 log.exception("writing the message log failed; will retry")
                 await asyncio.sleep(1)
+
+
+async def _always(job: str, interval_seconds: float) -> bool:
+    return True
 
 
 _write: Callable[[Db, list[dict[str, Any]]], Awaitable[None]] = events_store.add_log_entries

@@ -45,7 +45,8 @@ async def run(service: PaymentService) -> None:
     interval = service.settings.payments.sweep_interval_seconds
     while True:
         try:
-            await sweep_once(service)
+            if await service.services.jobs.claim("payment-sweep", interval):  # once per network
+                await sweep_once(service)
         except asyncio.CancelledError:
             raise
         except Exception:

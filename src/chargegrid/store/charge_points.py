@@ -25,6 +25,10 @@ async def get(db: Db, charge_point_id: str) -> ChargePoint | None:
     return await db.get(ChargePoint, charge_point_id)
 
 
+async def get_many(db: Db, charge_point_ids: Sequence[str]) -> Sequence[ChargePoint]:
+    return (await db.scalars(select(ChargePoint).where(ChargePoint.id.in_(charge_point_ids)))).all()
+
+
 async def list_all(db: Db) -> Sequence[ChargePoint]:
     return (await db.scalars(select(ChargePoint).order_by(ChargePoint.id))).all()
 

@@ -1,0 +1,383 @@
+"""This node's place in a cluster: who holds which charger (Redis), and commands carried between nodes.
+
+Keys (all under the `redis.key_prefix` setting, `P`):
+- `P:node:<node>`: the node's liveness, a key that expires after `redis.lease_seconds` unless the node
+  refreshes it (every third of the lease). A node killed with -9 drops out of routing when it expires.
+- `P:nodes`: the set of node ids that ever joined (pruned of dead ones when read).
+- `P:cp:<id>`: the node holding charger `<id>`, with the same lease, refreshed by the holder.
+- `P:held:<node>`: hash charger id → OCPP version of the chargers a node holds (for `/API/Status`).
+- `P:inbox:<node>`: the node's request list: commands to run on one of its chargers, and "close your
+  session of X" when X connected elsewhere. The node pops it (BLPOP), so a request reaches it at once.
+- `P:reply:<uuid>`: the list on which the asking node waits for one command's outcome.
+
+Only the holder talks to a charger, so OCPP's one-outstanding-CALL-per-charger rule (the session's call
+lock) holds across the cluster. Losing Redis does not stop the node: it keeps serving its own chargers,
+re-claims them when Redis is back, and commands for other nodes fail with `ClusterUnavailable` (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from chargegrid.config import Settings
+from chargegrid.ocpp.commands import Command, CommandError, DialectBug, InvalidCommand, UnsupportedCommand
+from chargegrid.ocpp.commands.catalog import command_from_json, command_to_json
+from chargegrid.ocpp.commands.execute import run_on_session
+from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
+from chargegrid.ocpp.sessions import SessionRegistry
+
+log = logging.getLogger("chargegrid.cluster")
+
+# A command error raised on the holder comes back as the same class, by name.
+COMMAND_ERRORS: dict[str, type[CommandError]] = {
+    cls.__name__: cls for cls in (InvalidCommand, UnsupportedCommand, DialectBug, CommandError)
+}
+# How much longer than the call timeout the asking node waits for the holder's own Timeout answer
+# (the request's trip through Redis is added to the charger's wait on the holder).
+REPLY_GRACE_SECONDS = 1.0
+# How often a waiting caller checks that the holder is still alive.
+LIVENESS_CHECK_SECONDS = 0.5
+
+# Claim a charger: become its holder, return the previous holder (nil when none).
+_CLAIM = """
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return old
+"""
+# Release chargers unless another node holds them by now. KEYS: charger keys; ARGV: node, held-hash key,
+# then the ids in KEYS' order.
+_RELEASE = """
+for i, key in ipairs(KEYS) do
+  redis.call('HDEL', ARGV[2], ARGV[2 + i])
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 1
+"""
+# Refresh the leases of the chargers this node holds; return the ids another node took meanwhile.
+# KEYS: the charger keys; ARGV: node, lease ms, held-hash key, then id/version pairs in KEYS' order.
+_REFRESH = """
+local lost = {}
+for i, key in ipairs(KEYS) do
+  local id, version = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  local holder = redis.call('GET', key)
+  if holder == false or holder == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    redis.call('HSET', ARGV[3], id, version)
+  else
+    redis.call('HDEL', ARGV[3], id)
+    table.insert(lost, id)
+  end
+end
+return lost
+"""
+
+
+class ClusterUnavailable(Exception):
+    """This node cannot reach the cluster (Redis); the message says why. HTTP 503."""
+
+
+def default_node_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class ClusterNode:
+    """Joins the cluster, keeps this node's chargers registered, serves other nodes' requests."""
+
+    def __init__(self, settings: Settings, registry: SessionRegistry) -> None:
+        assert settings.redis.url, "a cluster node needs redis.url"
+        self.settings = settings
+        self.registry = registry
+        self.node_id = settings.node_id or default_node_id()
+        self.prefix = settings.redis.key_prefix
+        self.lease_ms = int(settings.redis.lease_seconds * 1000)
+        self.redis: aioredis.Redis = aioredis.from_url(
+            settings.redis.url, decode_responses=True, socket_connect_timeout=2, health_check_interval=5
+        )
+        self._claim = self.redis.register_script(_CLAIM)
+        self._release = self.redis.register_script(_RELEASE)
+        self._refresh = self.redis.register_script(_REFRESH)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._handlers: set[asyncio.Task[None]] = set()
+        self.redis_problem: str | None = None  # why Redis is unreachable, None when it is fine
+
+    # ---- keys -------------------------------------------------------------------------------------
+
+    def _node_key(self, node: str) -> str:
+        return f"{self.prefix}:node:{node}"
+
+    def _cp_key(self, cp_id: str) -> str:
+        return f"{self.prefix}:cp:{cp_id}"
+
+    def _held_key(self, node: str) -> str:
+        return f"{self.prefix}:held:{node}"
+
+    def _inbox_key(self, node: str) -> str:
+        return f"{self.prefix}:inbox:{node}"
+
+    # ---- life cycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.registry.listeners.append(self._on_connection)
+        try:
+            await self._heartbeat()
+        except RedisError as exc:
+            self._lost_redis(exc)
+        self._tasks = [
+            asyncio.create_task(self._keep_alive(), name="cluster-lease"),
+            asyncio.create_task(self._serve_inbox(), name="cluster-inbox"),
+        ]
+        log.info("node %s joined the cluster (lease %.1f s)", self.node_id, self.lease_ms / 1000)
+
+    async def leave(self) -> None:
+        """Stop serving requests and drop out of the registry at once (clean stop, SIGTERM)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await task
+        self._tasks = []
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.delete(self._node_key(self.node_id))
+            await self.redis.srem(f"{self.prefix}:nodes", self.node_id)
+            ids = [session.charge_point_id for session in self.registry]
+            for start in range(0, len(ids), 500):
+                await self._release_all(ids[start : start + 500])
+            await self.redis.delete(self._held_key(self.node_id))
+            log.info("node %s left the cluster", self.node_id)
+
+    async def stop(self) -> None:
+        await self.leave()
+        for task in list(self._handlers):
+            task.cancel()
+        if self._on_connection in self.registry.listeners:
+            self.registry.listeners.remove(self._on_connection)
+        await self.redis.aclose()
+
+    def _lost_redis(self, exc: BaseException) -> None:
+        problem = f"Redis unreachable: {exc}"[:200]
+        if self.redis_problem is None:
+            log.warning(
+                "node %s: %s; serving only this node's chargers until it is back", self.node_id, problem
+            )
+        self.redis_problem = problem
+
+    def _redis_back(self) -> None:
+        if self.redis_problem is not None:
+            log.info("node %s: Redis reachable again", self.node_id)
+        self.redis_problem = None
+
+    # ---- registry ---------------------------------------------------------------------------------
+
+    async def _on_connection(self, cp_id: str, connected: bool) -> None:
+        try:
+            if connected:
+                await self._claim_charger(cp_id)
+            else:
+                await self._release_all([cp_id])
+        except RedisError as exc:  # the lease refresh re-claims when Redis is back
+            self._lost_redis(exc)
+
+    async def _release_all(self, ids: list[str]) -> None:
+        await self._release(
+            keys=[self._cp_key(cp_id) for cp_id in ids],
+            args=[self.node_id, self._held_key(self.node_id), *ids],
+        )
+
+    async def _claim_charger(self, cp_id: str) -> None:
+        session = self.registry.get(cp_id)
+        version = session.version.value if session is not None else ""
+        previous = await self._claim(
+            keys=[self._cp_key(cp_id), self._held_key(self.node_id)],
+            args=[self.node_id, self.lease_ms, cp_id, version],
+        )
+        if previous and previous != self.node_id:
+            # Never two live sessions for one id: the node that held it closes its old socket now.
+            log.info(
+                "charge point %r moved here from node %s: asking it to close its session", cp_id, previous
+            )
+            await self._send(previous, {"type": "close", "cp": cp_id, "by": self.node_id})
+
+    async def _heartbeat(self) -> None:
+        """Refresh the node's liveness and its chargers' leases; close sessions another node took."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self._node_key(self.node_id), str(time.time()), px=self.lease_ms)
+        pipe.sadd(f"{self.prefix}:nodes", self.node_id)
+        pipe.pexpire(self._inbox_key(self.node_id), self.lease_ms * 4)
+        await pipe.execute()
+        sessions = list(self.registry)
+        lost: list[str] = []
+        for start in range(0, len(sessions), 500):  # bounded Lua runs: Redis is single-threaded
+            chunk = sessions[start : start + 500]
+            args: list[Any] = [self.node_id, self.lease_ms, self._held_key(self.node_id)]
+            for session in chunk:
+                args += [session.charge_point_id, session.version.value]
+            lost += await self._refresh(keys=[self._cp_key(s.charge_point_id) for s in chunk], args=args)
+        held = await self.redis.hkeys(self._held_key(self.node_id))
+        stale = [cp_id for cp_id in held if cp_id not in self.registry]
+        if stale:
+            await self.redis.hdel(self._held_key(self.node_id), *stale)
+        for cp_id in lost:
+            await self._close_local(cp_id, "connected to another node")
+        self._redis_back()
+
+    async def _keep_alive(self) -> None:
+        interval = self.lease_ms / 3000
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._heartbeat()
+            except RedisError as exc:
+                self._lost_redis(exc)
+
+    async def holder(self, cp_id: str) -> str | None:
+        """The live node holding `cp_id`, or None when it is connected nowhere (or its node died)."""
+        node = await self.redis.get(self._cp_key(cp_id))
+        if node is None or not await self.redis.exists(self._node_key(str(node))):
+            return None
+        return str(node)
+
+    async def chargers(self) -> dict[str, tuple[str, str]]:
+        """Every charger connected to a live node of the cluster: id → (node, OCPP version)."""
+        nodes = sorted(str(node) for node in await self.redis.smembers(f"{self.prefix}:nodes"))
+        pipe = self.redis.pipeline(transaction=False)
+        for node in nodes:
+            pipe.exists(self._node_key(node))
+        alive = [node for node, up in zip(nodes, await pipe.execute(), strict=True) if up]
+        if dead := [node for node in nodes if node not in alive]:
+            await self.redis.srem(f"{self.prefix}:nodes", *dead)
+        found: dict[str, tuple[str, str]] = {}
+        for node in alive:
+            held = {str(k): str(v) for k, v in (await self.redis.hgetall(self._held_key(node))).items()}
+            if not held:
+                continue
+            ids = sorted(held)
+            holders = await self.redis.mget([self._cp_key(cp_id) for cp_id in ids])
+            for cp_id, holder in zip(ids, holders, strict=True):
+                if holder == node:  # a charger that just moved is listed once, at its new node
+                    found[cp_id] = (node, held[cp_id])
+        return found
+
+    async def ping(self) -> str | None:
+        """None when Redis answers, else why not."""
+        try:
+            await asyncio.wait_for(self.redis.ping(), timeout=2)
+        except (RedisError, OSError, TimeoutError) as exc:
+            return f"unreachable: {exc or type(exc).__name__}"[:200]
+        return None
+
+    # ---- requests between nodes -------------------------------------------------------------------
+
+    async def _send(self, node: str, message: dict[str, Any]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(self._inbox_key(node), json.dumps(message))
+        pipe.pexpire(self._inbox_key(node), self.lease_ms * 4)  # a dead node's inbox goes away
+        await pipe.execute()
+
+    async def remote(self, cp_id: str, command: Command, actor: str | None) -> Outcome:
+        """`Commands.remote`: run `command` on the node that holds `cp_id` and return its outcome."""
+        try:
+            return await self._remote(cp_id, command, actor)
+        except (RedisError, OSError) as exc:
+            self._lost_redis(exc)
+            raise ClusterUnavailable(
+                f"cannot reach charge point {cp_id!r}: it is not connected to this node ({self.node_id}) "
+                f"and the cluster is unreachable (Redis: {exc})"
+            ) from None
+
+    async def _remote(self, cp_id: str, command: Command, actor: str | None) -> Outcome:
+        node = await self.holder(cp_id)
+        if node is None or node == self.node_id:
+            return Outcome(
+                OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected to the cluster"
+            )
+        timeout = self.settings.call_timeout
+        reply_key = f"{self.prefix}:reply:{uuid.uuid4().hex}"
+        await self._send(
+            node,
+            {
+                "type": "call",
+                "cp": cp_id,
+                "command": command_to_json(command),
+                "actor": actor,
+                "reply": reply_key,
+                "deadline": time.time() + timeout,
+            },
+        )
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout + REPLY_GRACE_SECONDS
+        while (left := end - loop.time()) > 0:
+            popped = await self.redis.blpop([reply_key], timeout=min(LIVENESS_CHECK_SECONDS, left))
+            if popped is not None:
+                return _read_reply(json.loads(popped[1]))
+            if await self.holder(cp_id) != node:  # the holder died, or the charger left it
+                return Outcome(
+                    OutcomeStatus.Disconnected,
+                    description=f"charge point {cp_id!r} or its node {node} went away before answering; "
+                    "the command may or may not have been carried out",
+                )
+        return Outcome(OutcomeStatus.Timeout, description=f"no answer from charge point {cp_id!r} in time")
+
+    async def _serve_inbox(self) -> None:
+        inbox = self._inbox_key(self.node_id)
+        while True:
+            try:
+                popped = await self.redis.blpop([inbox], timeout=1)
+            except (RedisError, OSError) as exc:
+                self._lost_redis(exc)
+                await asyncio.sleep(1)
+                continue
+            if popped is None:
+                continue
+            task = asyncio.create_task(self._handle(json.loads(popped[1])))
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        cp_id = message["cp"]
+        if message["type"] == "close":
+            if await self.redis.get(self._cp_key(cp_id)) != self.node_id:
+                await self._close_local(cp_id, f"connected to node {message['by']}")
+            return
+        if time.time() > message["deadline"]:
+            return  # the asking node has given up (answered Timeout); do not act behind its back
+        reply: dict[str, Any]
+        session = self.registry.get(cp_id)
+        if session is None:
+            outcome = Outcome(OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected")
+            reply = {"outcome": outcome.to_json()}
+        else:
+            try:
+                outcome = await run_on_session(session, command_from_json(message["command"]))
+                reply = {"outcome": outcome.to_json()}
+            except CommandError as exc:
+                reply = {"error": type(exc).__name__, "message": str(exc)}
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(message["reply"], json.dumps(reply))
+        pipe.expire(message["reply"], 60)
+        await pipe.execute()
+
+    async def _close_local(self, cp_id: str, why: str) -> None:
+        session = self.registry.get(cp_id)
+        if session is None:
+            return
+        log.warning("charge point %r %s: closing its session on node %s", cp_id, why, self.node_id)
+        session.rpc.close()
+        await session.close(1000, why[:120])
+
+
+def _read_reply(reply: dict[str, Any]) -> Outcome:
+    if "error" in reply:
+        raise COMMAND_ERRORS.get(reply["error"], CommandError)(reply["message"])
+    return Outcome.from_json(reply["outcome"])

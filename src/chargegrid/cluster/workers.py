@@ -1,0 +1,92 @@
+"""`chargegrid serve --workers N`: N node processes on one machine sharing one port, and how a node runs.
+
+Each worker is a whole node of the cluster (its own node id, `<node id>-w<i>`), binding the port with
+SO_REUSEPORT so the kernel spreads new connections over the workers; commands for a charger held by
+another worker travel through Redis like between machines. The parent only starts the workers, passes
+SIGTERM/SIGINT on, and exits when they have all stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from chargegrid.cluster.handover import hand_over
+from chargegrid.cluster.node import default_node_id
+from chargegrid.config import Settings
+
+WORKER_ENV = "CHARGEGRID_WORKER"  # set in a worker's environment: bind with SO_REUSEPORT, spawn nothing
+NEEDS_POSTGRES = "the cluster needs PostgreSQL: set CHARGEGRID_DATABASE_URL=postgresql+asyncpg://..."
+NEEDS_REDIS = (
+    "--workers > 1 needs Redis to carry commands between the workers: "
+    "set CHARGEGRID_REDIS_URL=redis://127.0.0.1:6379/0"
+)
+
+
+def cluster_problem(settings: Settings, workers: int) -> str | None:
+    """Why this configuration cannot run (as a cluster), or None."""
+    if (workers > 1 or settings.redis.url) and settings.is_sqlite:
+        return NEEDS_POSTGRES
+    if workers > 1 and not settings.redis.url:
+        return NEEDS_REDIS
+    return None
+
+
+def is_worker() -> bool:
+    return os.environ.get(WORKER_ENV) == "1"
+
+
+def run_workers(count: int, argv: list[str]) -> int:
+    """Start `count` workers running `chargegrid <argv>`; return when all have stopped."""
+    base = os.environ.get("CHARGEGRID_NODE_ID") or default_node_id()
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "chargegrid", *argv],
+            env={**os.environ, WORKER_ENV: "1", "CHARGEGRID_NODE_ID": f"{base}-w{number}"},
+        )
+        for number in range(1, count + 1)
+    ]
+
+    def pass_on(signum: int, frame: FrameType | None) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, pass_on)
+    signal.signal(signal.SIGINT, pass_on)
+    return max(child.wait() for child in children)
+
+
+def _reuse_port_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+class HandingOverServer(uvicorn.Server):
+    """uvicorn, but on shutdown the chargers are handed over (1001) before uvicorn drops the rest (1012)."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:  # stop accepting first
+            server.close()
+        services = getattr(getattr(self.config.app, "state", None), "services", None)
+        if services is not None:
+            await hand_over(services)
+        await super().shutdown(sockets)
+
+
+def serve_node(app: Any, host: str, port: int, **uvicorn_options: Any) -> None:
+    """Run one node; a worker of `--workers N` shares the port with its siblings (SO_REUSEPORT)."""
+    server = HandingOverServer(uvicorn.Config(app, host=host, port=port, **uvicorn_options))
+    server.run(sockets=[_reuse_port_socket(host, port)] if is_worker() else None)
