@@ -1,6 +1,6 @@
 """A real cluster on this machine: PostgreSQL, Redis, `chargegrid serve` nodes as subprocesses, nginx in front.
 
-One cluster (three nodes behind nginx) is shared by the module's tests that leave it as they found it;
+One cluster (three nodes behind nginx) is shared by the package's tests that leave it as they found it;
 tests that kill a node start an extra one (`n4`, also in nginx's upstream list) and kill that. Leases
 and timeouts are short (settings), so failures show within seconds.
 """
@@ -230,7 +230,7 @@ def running_cluster(tmp: Path, database_url: str, names: list[str]) -> Iterator[
             cluster.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def cluster_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("db")
     manager = temporary_database("postgresql", tmp)
@@ -243,7 +243,7 @@ def cluster_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         loop.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def cluster(cluster_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Nodes n1-n3 running, nginx in front of n1-n4 (n4 is started by the tests that kill a node)."""
     tmp = tmp_path_factory.mktemp("cluster")

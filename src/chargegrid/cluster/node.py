@@ -111,6 +111,7 @@ class ClusterNode:
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
         self.redis_problem: str | None = None  # why Redis is unreachable, None when it is fine
+        self._left = False
 
     # ---- keys -------------------------------------------------------------------------------------
 
@@ -142,6 +143,9 @@ class ClusterNode:
 
     async def leave(self) -> None:
         """Stop serving requests and drop out of the registry at once (clean stop, SIGTERM)."""
+        if self._left:
+            return
+        self._left = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
