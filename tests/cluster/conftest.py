@@ -1,4 +1,4 @@
-"""A real cluster on this machine: PostgreSQL, Redis, `chargegrid serve` nodes as subprocesses, nginx in front.
+"""A real cluster on this machine: PostgreSQL, Redis, `chargegrid serve` subprocesses, nginx in front.
 
 One cluster (three nodes behind nginx) is shared by the package's tests that leave it as they found it;
 tests that kill a node start an extra one (`n4`, also in nginx's upstream list) and kill that. Leases
@@ -89,7 +89,7 @@ class Cluster:
             "CHARGEGRID_CALL_TIMEOUT": str(CALL_TIMEOUT),
             "CHARGEGRID_NODE_ID": name,
             "CHARGEGRID_LOG_LEVEL": "info",
-            # The payments sweeper is a once-per-network job; a key (never used: no payment exists) turns it on.
+            # The payment sweep is a once-per-network job; a Stripe key (never used) turns it on.
             "CHARGEGRID_STRIPE__API_KEY": "sk_test_cluster",
             "CHARGEGRID_STRIPE__API_BASE": "http://127.0.0.1:9",
             "CHARGEGRID_PAYMENTS__SWEEP_INTERVAL_SECONDS": "0.5",
@@ -216,7 +216,7 @@ def running_cluster(tmp: Path, database_url: str, names: list[str]) -> Iterator[
     from chargegrid.cli import main as chargegrid_main
 
     # Migrate once up front: the nodes then start against an up-to-date schema, not racing each other.
-    with contextlib.redirect_stderr(open(os.devnull, "w")):  # noqa: SIM115
+    with contextlib.redirect_stderr(open(os.devnull, "w")):
         chargegrid_main(["migrate", "--database-url", database_url])
     with redis_prefix() as prefix:
         cluster = Cluster(database_url, prefix, tmp)

@@ -10,10 +10,11 @@ once, in `command_http.py`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
 from chargegrid.api import core_api_extra
@@ -31,7 +32,6 @@ from chargegrid.api.command_http import (
     services_of,
 )
 from chargegrid.api.outcomes import outcome_response
-from chargegrid.cluster.node import ClusterUnavailable
 from chargegrid.domain.limits import LimitError, parse_limit
 from chargegrid.ocpp.commands import (
     ChangeConfiguration,
@@ -47,6 +47,8 @@ from chargegrid.ocpp.wire import format_time
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
+
+log = logging.getLogger("chargegrid.api")
 
 router = APIRouter(tags=["OCPP.Core API"], dependencies=[Depends(require_api_key)])
 
@@ -75,14 +77,15 @@ STATUS_NUMBERS = {
     "/API/Status",
     summary="Connected chargers and their connectors",
     description="One entry per charger connected to the network (every node of a cluster): `id`, "
-    "`name`, `protocol`, `node` (the cluster node holding it) and "
+    "`name`, `protocol`, `node` (the cluster node holding it; when Redis is unreachable only this node's "
+    "chargers, with header X-Chargegrid-Partial) and "
     "`OnlineConnectors` keyed by connector number (2.x: EVSE id) with `Status` "
     "(0 Undefined, 1 Available, 2 Occupied — Preparing/Charging/SuspendedEV/SuspendedEVSE/"
     "Finishing/Reserved —, 3 Unavailable, 4 Faulted), `ChargeRateKW`, `MeterKWH`, `SoC` and "
     "`MeterValueDate` (null when unknown). A charger that disconnects leaves the list.",
     responses=UNAUTHORIZED_RESPONSE,
 )
-async def status(request: Request) -> list[dict[str, Any]]:
+async def status(request: Request, response: Response) -> list[dict[str, Any]]:
     services = services_of(request)
     node = services.node_id
     answer = []
@@ -104,7 +107,12 @@ async def status(request: Request) -> list[dict[str, Any]]:
             }
         )
     if services.cluster is not None:
-        answer += await _other_nodes_status(services)
+        try:
+            answer += await _other_nodes_status(services)
+        except (RedisError, OSError) as exc:
+            # This node keeps serving its own chargers; say that the list lacks the other nodes'.
+            response.headers["X-Chargegrid-Partial"] = f"only node {node}'s chargers: Redis unreachable"
+            log.warning("Status lists only this node's chargers: Redis unreachable (%s)", exc)
     return answer
 
 
@@ -124,12 +132,7 @@ async def _other_nodes_status(services: Services) -> list[dict[str, Any]]:
     """Chargers held by other nodes. Their connectors come from the database's connector rows, which
     the holder writes anyway (group commits): no extra Redis traffic per status change or meter value."""
     assert services.cluster is not None
-    try:
-        found = await services.cluster.chargers()
-    except (RedisError, OSError) as exc:
-        raise ClusterUnavailable(
-            f"cannot list the other nodes' chargers: Redis unreachable ({exc})"
-        ) from None
+    found = await services.cluster.chargers()
     remote = {cp_id: held for cp_id, held in found.items() if cp_id not in services.registry}
     if not remote:
         return []

@@ -54,14 +54,20 @@ def run_workers(count: int, argv: list[str]) -> int:
         for number in range(1, count + 1)
     ]
 
+    passed_on: set[int] = set()
+
     def pass_on(signum: int, frame: FrameType | None) -> None:
+        passed_on.add(signum)
         for child in children:
             if child.poll() is None:
                 child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, pass_on)
     signal.signal(signal.SIGINT, pass_on)
-    return max(child.wait() for child in children)
+    codes = [child.wait() for child in children]
+    # uvicorn ends by re-raising the signal it stopped on: a worker ended by ours stopped cleanly.
+    failed = [code for code in codes if code != 0 and -code not in passed_on]
+    return failed[0] if failed else 0
 
 
 def _reuse_port_socket(host: str, port: int) -> socket.socket:

@@ -6,10 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Cluster nodes (and `serve --workers` workers) start together: one migrates, the others wait for it.
+_MIGRATION_LOCK = 0x6367_6D69  # any constant; "cgmi"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -26,4 +29,6 @@ def _upgrade(connection: Connection) -> None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Apply every migration not yet applied (idempotent)."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # held until this transaction ends
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         await connection.run_sync(_upgrade)
