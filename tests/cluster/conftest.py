@@ -186,7 +186,7 @@ http {{
 """
 
 
-def wait_healthy(node: Node, timeout: float = 30) -> None:
+def wait_healthy(node: Node, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         assert node.process is not None

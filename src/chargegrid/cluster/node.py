@@ -8,7 +8,8 @@ Keys (all under the `redis.key_prefix` setting, `P`):
 - `P:held:<node>`: hash charger id → OCPP version of the chargers a node holds (for `/API/Status`).
 - `P:inbox:<node>`: the node's request list: commands to run on one of its chargers, and "close your
   session of X" when X connected elsewhere. The node pops it (BLPOP), so a request reaches it at once.
-- `P:reply:<uuid>`: the list on which the asking node waits for one command's outcome.
+- `P:replies:<node>`: the outcomes of the commands a node forwarded, each tagged with its request id;
+  one task per node pops them and wakes the waiting caller (no Redis connection held per waiting call).
 
 Only the holder talks to a charger, so OCPP's one-outstanding-CALL-per-charger rule (the session's call
 lock) holds across the cluster. Losing Redis does not stop the node: it keeps serving its own chargers,
@@ -46,6 +47,8 @@ COMMAND_ERRORS: dict[str, type[CommandError]] = {
 # How much longer than the call timeout the asking node waits for the holder's own Timeout answer
 # (the request's trip through Redis is added to the charger's wait on the holder).
 REPLY_GRACE_SECONDS = 1.0
+# Redis connections per node: two stay in BLPOP (inbox, replies), the rest serve short commands.
+REDIS_CONNECTIONS = 32
 # How often a waiting caller checks that the holder is still alive.
 LIVENESS_CHECK_SECONDS = 0.5
 
@@ -102,9 +105,17 @@ class ClusterNode:
         self.node_id = settings.node_id or default_node_id()
         self.prefix = settings.redis.key_prefix
         self.lease_ms = int(settings.redis.lease_seconds * 1000)
-        self.redis: aioredis.Redis = aioredis.from_url(
-            settings.redis.url, decode_responses=True, socket_connect_timeout=2, health_check_interval=5
+        # A blocking pool: a boot storm's claims wait for a free connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis.url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            health_check_interval=5,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=5,
         )
+        self.redis: aioredis.Redis = aioredis.Redis(connection_pool=pool)
+        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._claim = self.redis.register_script(_CLAIM)
         self._release = self.redis.register_script(_RELEASE)
         self._refresh = self.redis.register_script(_REFRESH)
@@ -127,6 +138,9 @@ class ClusterNode:
     def _inbox_key(self, node: str) -> str:
         return f"{self.prefix}:inbox:{node}"
 
+    def _replies_key(self, node: str) -> str:
+        return f"{self.prefix}:replies:{node}"
+
     # ---- life cycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -138,6 +152,7 @@ class ClusterNode:
         self._tasks = [
             asyncio.create_task(self._keep_alive(), name="cluster-lease"),
             asyncio.create_task(self._serve_inbox(), name="cluster-inbox"),
+            asyncio.create_task(self._serve_replies(), name="cluster-replies"),
         ]
         log.info("node %s joined the cluster (lease %.1f s)", self.node_id, self.lease_ms / 1000)
 
@@ -306,8 +321,24 @@ class ClusterNode:
             return Outcome(
                 OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected to the cluster"
             )
+        request_id = uuid.uuid4().hex
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = waiting
+        try:
+            return await self._forward(cp_id, node, command, actor, request_id, waiting)
+        finally:
+            self._waiting.pop(request_id, None)
+
+    async def _forward(
+        self,
+        cp_id: str,
+        node: str,
+        command: Command,
+        actor: str | None,
+        request_id: str,
+        waiting: asyncio.Future[dict[str, Any]],
+    ) -> Outcome:
         timeout = self.settings.call_timeout
-        reply_key = f"{self.prefix}:reply:{uuid.uuid4().hex}"
         await self._send(
             node,
             {
@@ -315,16 +346,17 @@ class ClusterNode:
                 "cp": cp_id,
                 "command": command_to_json(command),
                 "actor": actor,
-                "reply": reply_key,
+                "id": request_id,
+                "reply": self._replies_key(self.node_id),
                 "deadline": time.time() + timeout,
             },
         )
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout + REPLY_GRACE_SECONDS
         while (left := end - loop.time()) > 0:
-            popped = await self.redis.blpop([reply_key], timeout=min(LIVENESS_CHECK_SECONDS, left))
-            if popped is not None:
-                return _read_reply(json.loads(popped[1]))
+            with contextlib.suppress(TimeoutError):
+                reply = await asyncio.wait_for(asyncio.shield(waiting), min(LIVENESS_CHECK_SECONDS, left))
+                return _read_reply(reply)
             if await self.holder(cp_id) != node:  # the holder died, or the charger left it
                 return Outcome(
                     OutcomeStatus.Disconnected,
@@ -348,6 +380,22 @@ class ClusterNode:
             self._handlers.add(task)
             task.add_done_callback(self._handlers.discard)
 
+    async def _serve_replies(self) -> None:
+        replies = self._replies_key(self.node_id)
+        while True:
+            try:
+                popped = await self.redis.blpop([replies], timeout=1)
+            except (RedisError, OSError) as exc:
+                self._lost_redis(exc)
+                await asyncio.sleep(1)
+                continue
+            if popped is None:
+                continue
+            reply = json.loads(popped[1])
+            waiting = self._waiting.get(reply.pop("id"))
+            if waiting is not None and not waiting.done():  # else the caller gave up (Timeout)
+                waiting.set_result(reply)
+
     async def _handle(self, message: dict[str, Any]) -> None:
         cp_id = message["cp"]
         if message["type"] == "close":
@@ -368,8 +416,8 @@ class ClusterNode:
             except CommandError as exc:
                 reply = {"error": type(exc).__name__, "message": str(exc)}
         pipe = self.redis.pipeline(transaction=False)
-        pipe.rpush(message["reply"], json.dumps(reply))
-        pipe.expire(message["reply"], 60)
+        pipe.rpush(message["reply"], json.dumps({"id": message["id"], **reply}))
+        pipe.pexpire(message["reply"], self.lease_ms * 4)
         await pipe.execute()
 
     async def _close_local(self, cp_id: str, why: str) -> None:
