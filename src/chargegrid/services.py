@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chargegrid.cluster.jobs import NetworkJobs
@@ -35,6 +37,17 @@ class Services:
     cluster: ClusterNode | None = None
     # Which node runs a pass of a once-per-network job (every pass runs without a cluster).
     jobs: NetworkJobs = field(default_factory=NetworkJobs)
+
+    async def connected_elsewhere(self, charge_point_ids: Iterable[str]) -> set[str]:
+        """Which of these chargers another node of the cluster holds (none without a cluster, or when
+        Redis is unreachable: then only this node's chargers are known to be online)."""
+        if self.cluster is None:
+            return set()
+        ids = [cp_id for cp_id in charge_point_ids if cp_id not in self.registry]
+        try:
+            return await self.cluster.held_elsewhere(ids)
+        except (RedisError, OSError):
+            return set()
 
     @property
     def node_id(self) -> str:

@@ -5,11 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.cluster.conftest import CALL_TIMEOUT, Cluster, charger_at, status_of
+from chargegrid.ui.pages.overview import tiles
+from tests.cluster.conftest import (
+    CALL_TIMEOUT,
+    LEASE_SECONDS,
+    REDIS_URL,
+    Cluster,
+    charger_at,
+    eventually,
+    status_of,
+)
+from tests.support.server import run_server
+from tests.ui.helpers import status
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -149,3 +161,24 @@ async def test_health_and_metrics_name_the_node(cluster: Cluster) -> None:
             metrics = (await client.get("/metrics")).text
         assert health["node"] == name and health["redis"] == "ok" and health["database"] == "ok"
         assert f'chargegrid_node{{node="{name}"}} 1.0' in metrics
+
+
+async def test_overview_and_status_of_a_charger_on_another_node(cluster: Cluster, tmp_path: Path) -> None:
+    """A node started in this process joins the cluster: its UI overview shows a charger held by n1
+    as online with the status n1 stored, and Status reports that connector's state."""
+    cluster_settings = {"url": REDIS_URL, "key_prefix": cluster.prefix, "lease_seconds": LEASE_SECONDS}
+    async with (
+        run_server(cluster.database_url, tmp_path, redis=cluster_settings, node_id="inproc") as node,
+        charger_at(cluster.nodes["n1"], "UI-1") as charger,
+    ):
+        await status(charger, 1, "Available")
+        assert await node.services.connected_elsewhere(["UI-1", "NOT-CONNECTED"]) == {"UI-1"}
+
+        async def available_tile() -> bool:
+            found = [tile for tile in await tiles(node.services) if tile.charge_point_id == "UI-1"]
+            return bool(found) and found[0].status_text == "Available"
+
+        await eventually(available_tile)  # the holder stores the status through its group commits
+        async with node.api() as api:
+            listed = {entry["id"]: entry for entry in (await api.get("/API/Status")).json()}
+        assert listed["UI-1"]["node"] == "n1" and listed["UI-1"]["OnlineConnectors"]["1"]["Status"] == 1

@@ -267,6 +267,18 @@ class ClusterNode:
             return None
         return str(node)
 
+    async def held_elsewhere(self, ids: list[str]) -> set[str]:
+        """Which of `ids` another live node of the cluster holds."""
+        if not ids:
+            return set()
+        holders = await self.redis.mget([self._cp_key(cp_id) for cp_id in ids])
+        nodes = sorted({str(node) for node in holders if node and node != self.node_id})
+        if not nodes:
+            return set()
+        alive = await self.redis.mget([self._node_key(node) for node in nodes])
+        live = {node for node, up in zip(nodes, alive, strict=True) if up}
+        return {cp_id for cp_id, node in zip(ids, holders, strict=True) if node in live}
+
     async def chargers(self) -> dict[str, tuple[str, str]]:
         """Every charger connected to a live node of the cluster: id → (node, OCPP version)."""
         nodes = sorted(str(node) for node in await self.redis.smembers(f"{self.prefix}:nodes"))

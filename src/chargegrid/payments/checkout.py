@@ -108,7 +108,8 @@ async def create(
 
 async def check_connector(service: PaymentService, db: Db, charge_point_id: str, connector_id: int) -> None:
     session = service.services.registry.get(charge_point_id)
-    if session is None:
+    elsewhere = session is None and bool(await service.services.connected_elsewhere([charge_point_id]))
+    if session is None and not elsewhere:
         raise PaymentError(
             404,
             "Offline",
@@ -117,8 +118,16 @@ async def check_connector(service: PaymentService, db: Db, charge_point_id: str,
     where = f"connector {connector_id} of {charge_point_id!r}"
     if await tx_store.open_on_connector(db, charge_point_id, connector_id) is not None:
         raise PaymentError(409, "Busy", f"{where} has a transaction running: choose another connector")
-    live = session.connectors.get(connector_id)
-    status = live.status if live is not None else None
+    if session is not None:
+        live = session.connectors.get(connector_id)
+        status = live.status if live is not None else None
+    else:  # held by another node of the cluster: the status it stored
+        stored = [
+            row
+            for row in await cp_store.connectors(db, [charge_point_id])
+            if row.connector_id == connector_id
+        ]
+        status = stored[0].status if stored else None
     if status is None:
         raise PaymentError(
             409, "Busy", f"{where} has not reported its status: check the connector number or try later"

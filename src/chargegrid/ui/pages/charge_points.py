@@ -32,7 +32,8 @@ async def list_page(request: Request) -> Response:
     services = auth.services_of(request)
     async with services.db() as db:
         stations = await cp_store.list_all(db)
-    rows = [{"cp": cp, "online": cp.id in services.registry} for cp in stations]
+    elsewhere = await services.connected_elsewhere(cp.id for cp in stations)  # other cluster nodes
+    rows = [{"cp": cp, "online": cp.id in services.registry or cp.id in elsewhere} for cp in stations]
     return render(request, "chargepoints.html", {"title": "Charge points", "rows": rows}, viewer=viewer)
 
 
@@ -138,13 +139,14 @@ async def _edit_page(
         stored = {row.connector_id: row for row in await cp_store.connectors(db, [cp_id]) if row.connector_id}
         tags = await reports.tags(db)
         session = services.registry.get(cp_id)
+        held_elsewhere = bool(await services.connected_elsewhere([cp_id]))
         ids = set(stored) | ({n for n in session.connectors if n > 0} if session else set()) or {1}
         connectors = []
         for n in sorted(ids):
             live = session.connectors.get(n) if session else None
             status = (live.status if live else None) or (stored[n].status if n in stored else None)
             open_tx = await tx_store.open_on_connector(db, cp_id, n)
-            online = session is not None
+            online = session is not None or held_elsewhere
             connectors.append(
                 ConnectorView(
                     n,
@@ -160,7 +162,7 @@ async def _edit_page(
         "cp_id": cp.id,
         "form": _form_values(cp, form),
         "has_password": cp.password_hash is not None,
-        "online": session is not None,
+        "online": session is not None or held_elsewhere,
         "connected_at": session.connected_at if session else None,
         "connectors": connectors,
         "tags": tags,

@@ -64,6 +64,7 @@ async def tiles(services: Services) -> list[Tile]:
             by_station[cp_id].setdefault(connector_id, None)
     now = utcnow()
     out: list[Tile] = []
+    elsewhere = await services.connected_elsewhere(cp.id for cp in stations)  # other cluster nodes
     for cp in stations:
         session = services.registry.get(cp.id)
         connector_ids = set(by_station[cp.id])
@@ -82,7 +83,11 @@ async def tiles(services: Services) -> list[Tile]:
             if running and tx is not None and live is not None and live.energy_kwh is not None:
                 if tx.meter_start is not None:
                     energy = max(live.energy_kwh - tx.meter_start, 0.0)
-            online = session is not None
+            online = session is not None or cp.id in elsewhere
+            if live is None and known is not None and cp.id in elsewhere:
+                live_power = known.power_kw
+            else:
+                live_power = live.power_kw if live is not None else None
             out.append(
                 Tile(
                     label=f"{name}:{n}" if len(connector_ids) > 1 else name,
@@ -92,7 +97,7 @@ async def tiles(services: Services) -> list[Tile]:
                     status_text=(status or "Unknown") if online else "Offline",
                     running=running,
                     duration=now - tx.start_time if running and tx is not None else None,
-                    power_kw=(live.power_kw if live is not None else None) if online else None,
+                    power_kw=live_power if online else None,
                     energy_kwh=energy,
                     soc=live.soc if live is not None and running else None,
                 )
