@@ -411,7 +411,12 @@ class ClusterNode:
     async def _handle(self, message: dict[str, Any]) -> None:
         cp_id = message["cp"]
         if message["type"] == "close":
-            if await self.redis.get(self._cp_key(cp_id)) != self.node_id:
+            try:
+                moved = await self.redis.get(self._cp_key(cp_id)) != self.node_id  # not back here meanwhile
+            except (RedisError, OSError) as exc:
+                self._lost_redis(exc)
+                return  # the lease refresh settles it when Redis is back
+            if moved:
                 await self._close_local(cp_id, f"connected to node {message['by']}")
             return
         if time.time() > message["deadline"]:
@@ -427,10 +432,22 @@ class ClusterNode:
                 reply = {"outcome": outcome.to_json()}
             except CommandError as exc:
                 reply = {"error": type(exc).__name__, "message": str(exc)}
+            except Exception as exc:  # e.g. a command this node's version does not know: say so, do not hang
+                log.exception("node %s could not run a forwarded command for %r", self.node_id, cp_id)
+                message_text = (
+                    f"node {self.node_id} could not run the command ({type(exc).__name__}); see its log"
+                )
+                reply = {"error": DialectBug.__name__, "message": message_text}
         pipe = self.redis.pipeline(transaction=False)
         pipe.rpush(message["reply"], json.dumps({"id": message["id"], **reply}))
         pipe.pexpire(message["reply"], self.lease_ms * 4)
-        await pipe.execute()
+        try:
+            await pipe.execute()
+        except (
+            RedisError,
+            OSError,
+        ) as exc:  # the asker sees no answer: Timeout, as for a lost charger answer
+            self._lost_redis(exc)
 
     async def _close_local(self, cp_id: str, why: str) -> None:
         session = self.registry.get(cp_id)
