@@ -9,7 +9,8 @@ under a prefix of this run). Creates and drops its own PostgreSQL database.
    BootNotification, 100 at a time) and Heartbeat throughput (every charger sends Heartbeats one after
    another for D seconds). The load generator is this one Python process, on the same machine.
 
-    .venv/bin/python bench/cluster_roundtrip.py [--chargers 1000] [--calls 500] [--storm 1000] [--seconds 10]
+    .venv/bin/python bench/cluster_roundtrip.py [--chargers 1000] [--calls 500] [--storm 1000]
+        [--seconds 10] [--round-trip-only]
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ async def main(options: argparse.Namespace) -> None:
     }
     try:
         await round_trip(env, options.chargers, options.calls)
+        if options.round_trip_only:
+            return
         one = await workers(env, 1, options.storm, options.seconds)
         two = await workers(env, 2, options.storm, options.seconds)
         print(
@@ -176,4 +179,5 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--storm", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--round-trip-only", action="store_true", help="skip the --workers comparison")
     asyncio.run(main(parser.parse_args()))

@@ -87,6 +87,26 @@ return lost
 """
 
 
+# The live holder of a charger (nil when none or its node's lease ran out). KEYS: the charger's key;
+# ARGV: the node-key prefix. (Keys built in Lua: fine on one Redis, which is what the cluster uses.)
+_HOLDER = """
+local node = redis.call('GET', KEYS[1])
+if node and redis.call('EXISTS', ARGV[1] .. node) == 1 then return node end
+return false
+"""
+# Look up the live holder and, unless it is the asking node, queue the request in its inbox: one round
+# trip for a forwarded command. ARGV: node-key prefix, inbox prefix, the request, asking node, inbox TTL ms.
+_ROUTE = """
+local node = redis.call('GET', KEYS[1])
+if not node or redis.call('EXISTS', ARGV[1] .. node) == 0 then return false end
+if node ~= ARGV[4] then
+  redis.call('RPUSH', ARGV[2] .. node, ARGV[3])
+  redis.call('PEXPIRE', ARGV[2] .. node, ARGV[5])
+end
+return node
+"""
+
+
 class ClusterUnavailable(Exception):
     """This node cannot reach the cluster (Redis); the message says why. HTTP 503."""
 
@@ -119,6 +139,8 @@ class ClusterNode:
         self._claim = self.redis.register_script(_CLAIM)
         self._release = self.redis.register_script(_RELEASE)
         self._refresh = self.redis.register_script(_REFRESH)
+        self._holder = self.redis.register_script(_HOLDER)
+        self._route = self.redis.register_script(_ROUTE)
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
         self.redis_problem: str | None = None  # why Redis is unreachable, None when it is fine
@@ -262,10 +284,8 @@ class ClusterNode:
 
     async def holder(self, cp_id: str) -> str | None:
         """The live node holding `cp_id`, or None when it is connected nowhere (or its node died)."""
-        node = await self.redis.get(self._cp_key(cp_id))
-        if node is None or not await self.redis.exists(self._node_key(str(node))):
-            return None
-        return str(node)
+        node = await self._holder(keys=[self._cp_key(cp_id)], args=[self._node_key("")])
+        return str(node) if node else None
 
     async def held_elsewhere(self, ids: list[str]) -> set[str]:
         """Which of `ids` another live node of the cluster holds."""
@@ -328,41 +348,47 @@ class ClusterNode:
             ) from None
 
     async def _remote(self, cp_id: str, command: Command, actor: str | None) -> Outcome:
-        node = await self.holder(cp_id)
-        if node is None or node == self.node_id:
-            return Outcome(
-                OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected to the cluster"
-            )
         request_id = uuid.uuid4().hex
         waiting = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = waiting
         try:
-            return await self._forward(cp_id, node, command, actor, request_id, waiting)
+            return await self._forward(cp_id, command, actor, request_id, waiting)
         finally:
             self._waiting.pop(request_id, None)
 
     async def _forward(
         self,
         cp_id: str,
-        node: str,
         command: Command,
         actor: str | None,
         request_id: str,
         waiting: asyncio.Future[dict[str, Any]],
     ) -> Outcome:
         timeout = self.settings.call_timeout
-        await self._send(
-            node,
-            {
-                "type": "call",
-                "cp": cp_id,
-                "command": command_to_json(command),
-                "actor": actor,
-                "id": request_id,
-                "reply": self._replies_key(self.node_id),
-                "deadline": time.time() + timeout,
-            },
+        request = {
+            "type": "call",
+            "cp": cp_id,
+            "command": command_to_json(command),
+            "actor": actor,
+            "id": request_id,
+            "reply": self._replies_key(self.node_id),
+            "deadline": time.time() + timeout,
+        }
+        routed = await self._route(
+            keys=[self._cp_key(cp_id)],
+            args=[
+                self._node_key(""),
+                self._inbox_key(""),
+                json.dumps(request),
+                self.node_id,
+                self.lease_ms * 4,
+            ],
         )
+        node = str(routed) if routed else None
+        if node is None or node == self.node_id:
+            return Outcome(
+                OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected to the cluster"
+            )
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout + REPLY_GRACE_SECONDS
         while (left := end - loop.time()) > 0:
