@@ -1,4 +1,5 @@
-"""A real Chargegrid server for end-to-end tests: uvicorn on a random loopback port, in the test's loop."""
+"""A real Chargegrid server for end-to-end tests: the node's edge + uvicorn on a random loopback port, in the
+test's loop (TLS when the settings name certificate files)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from websockets.asyncio.client import ClientConnection
 from chargegrid.app import create_app
 from chargegrid.config import Settings, load_settings
 from chargegrid.domain.credentials import hash_password
+from chargegrid.ocpp.transport import EdgeListener, uvicorn_config
 from chargegrid.services import Services
 from chargegrid.store.models import ChargePoint, ChargeTag
 
@@ -30,6 +32,11 @@ class RunningServer:
     host: str
     port: int
     app: Any
+    listener: EdgeListener
+
+    @property
+    def scheme(self) -> str:
+        return "s" if self.settings.tls.enabled else ""
 
     @property
     def services(self) -> Services:
@@ -38,11 +45,11 @@ class RunningServer:
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http{self.scheme}://{self.host}:{self.port}"
 
     @property
     def ocpp_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/OCPP"
+        return f"ws{self.scheme}://{self.host}:{self.port}/OCPP"
 
     def api(self, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"X-API-Key": API_KEY, **kwargs.pop("headers", {})}
@@ -119,15 +126,7 @@ class RunningServer:
 async def run_server(database_url: str, tmp_path: Any, **overrides: Any) -> AsyncIterator[RunningServer]:
     settings = load_settings(database_url=database_url, api_key=API_KEY, data_dir=tmp_path, **overrides)
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="on",
-        ws_max_size=settings.max_message_size,
-        ws_per_message_deflate=False,
-    )
+    config, listener = uvicorn_config(app, settings, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -137,7 +136,7 @@ async def run_server(database_url: str, tmp_path: Any, **overrides: Any) -> Asyn
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(settings, "127.0.0.1", port, app)
+        yield RunningServer(settings, "127.0.0.1", port, app, listener)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)
