@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ class RunningServer:
     port: int
     app: Any
     listener: EdgeListener
+    client_ssl: ssl.SSLContext | None = None  # what chargers and API clients trust (TLS servers)
 
     @property
     def scheme(self) -> str:
@@ -53,6 +55,8 @@ class RunningServer:
 
     def api(self, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"X-API-Key": API_KEY, **kwargs.pop("headers", {})}
+        if self.client_ssl is not None:
+            kwargs.setdefault("verify", self.client_ssl)
         return httpx.AsyncClient(base_url=self.http_url, headers=headers, timeout=30, **kwargs)
 
     async def add_charge_point(
@@ -99,6 +103,8 @@ class RunningServer:
         if password is not None:
             token = base64.b64encode(f"{user or cp_id}:{password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
+        if self.client_ssl is not None:
+            kwargs.setdefault("ssl", self.client_ssl)
         return await websockets.connect(
             f"{self.ocpp_url}/{cp_id}",
             subprotocols=[protocol],  # type: ignore[list-item]

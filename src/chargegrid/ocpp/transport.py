@@ -332,8 +332,6 @@ class EdgeProtocol(asyncio.Protocol):
 
     def _head_problem(self, head: bytes, complete: bool) -> tuple[int, str] | None:
         limits = self.listener.limits
-        if len(head) > limits.max_head_bytes:
-            return 431, f"request head larger than {limits.max_head_bytes} bytes"
         lines = head.split(b"\r\n")
         if not complete:
             # The last line is still arriving: judge its length so far, and the count of finished lines.
@@ -347,6 +345,8 @@ class EdgeProtocol(asyncio.Protocol):
         for line in lines:
             if len(line) > limits.max_header_line_bytes:
                 return 431, f"request line or header longer than {limits.max_header_line_bytes} bytes"
+        if len(head) > limits.max_head_bytes:
+            return 431, f"request head larger than {limits.max_head_bytes} bytes"
         return None
 
     def _too_slow(self) -> None:
@@ -422,7 +422,6 @@ class EdgeProtocol(asyncio.Protocol):
         protocol = ServerProtocol(
             select_subprotocol=_select_subprotocol,
             max_size=settings.max_message_size,
-            logger=log,
         )
         connection = OcppConnection(
             protocol,
