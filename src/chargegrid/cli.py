@@ -175,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
         "overrides CHARGEGRID_TLS__CERT_FILE. Replaced files are picked up without restart (or on SIGHUP)",
     )
     serve.add_argument(
-        "--tls-key", metavar="FILE", help="private key of --tls-cert (PEM); overrides CHARGEGRID_TLS__KEY_FILE"
+        "--tls-key",
+        metavar="FILE",
+        help="private key of --tls-cert (PEM); overrides CHARGEGRID_TLS__KEY_FILE",
     )
     serve.add_argument(
         "--tls-client-ca",

@@ -81,7 +81,8 @@ class TlsSettings(BaseModel):
     cert_file: Path | None = Field(default=None, description="Server certificate chain (PEM)")
     key_file: Path | None = Field(default=None, description="Private key of the server certificate (PEM)")
     client_ca_file: Path | None = Field(
-        default=None, description="CA (PEM) that issues chargers' client certificates; asked for, not required"
+        default=None,
+        description="CA (PEM) that issues chargers' client certificates; asked for, not required",
     )
     reload_check_seconds: float = Field(
         default=5, gt=0, description="How often new connections look for replaced certificate files"

@@ -1,4 +1,4 @@
-"""Certificates for TLS tests, made with `cryptography`: a CA, server certificates, charger client certificates."""
+"""Certificates for TLS tests, made with `cryptography`: a CA, server and charger client certificates."""
 
 from __future__ import annotations
 
@@ -39,6 +39,19 @@ def _name(cn: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # fmt: skip
 
 
+_CA_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    key_cert_sign=True,
+    crl_sign=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def make_ca(cn: str = "Chargegrid test CA") -> Issued:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
@@ -51,14 +64,7 @@ def make_ca(cn: str = "Chargegrid test CA") -> Issued:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                key_encipherment=False, data_encipherment=False, key_agreement=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
+        .add_extension(_CA_USAGE, critical=True)
         .sign(key, hashes.SHA256())
     )
     return Issued(cert, key)

@@ -39,7 +39,7 @@ class Link(Protocol):
         """The next frame; raises `LinkClosed` when the connection is over."""
         ...
 
-    async def send(self, text: str) -> None: ...
+    async def send(self, message: str, /) -> None: ...
 
     async def close(self, code: int, reason: str) -> None: ...
 
@@ -99,11 +99,13 @@ async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link:
     # A socket that never boots only holds memory: close it after the configured wait.
     boot_wait = ctx.settings.edge.boot_timeout_seconds
 
+    closing: list[asyncio.Task[None]] = []  # keeps the closing task referenced until it is done
+
     def no_boot() -> None:
         log.warning(
             "closing charge point %r from %s: no BootNotification within %g s", cp_id, remote, boot_wait
         )
-        asyncio.ensure_future(close(1008, f"no BootNotification within {boot_wait:g} s"))
+        closing.append(asyncio.ensure_future(close(1008, f"no BootNotification within {boot_wait:g} s")))
 
     boot_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(boot_wait, no_boot)
     limit = ctx.settings.max_message_size
@@ -117,7 +119,8 @@ async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link:
                 boot_timer.cancel()
                 boot_timer = None
             if len(message) > limit:
-                await rpc.send_error("-1", ErrorKind.format, f"message of {len(message)} bytes exceeds {limit}")
+                too_big = f"message of {len(message)} bytes exceeds {limit}"
+                await rpc.send_error("-1", ErrorKind.format, too_big)
             else:
                 await rpc.receive(message)
     except LinkClosed:

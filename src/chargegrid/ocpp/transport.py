@@ -1,4 +1,4 @@
-"""The node's listening port: TLS, request-head limits, OCPP websockets served by `websockets`, HTTP by uvicorn.
+"""The node's listening port: TLS, request-head limits, OCPP websockets by `websockets`, HTTP by uvicorn.
 
 Every connection starts in `EdgeProtocol` (uvicorn's `http` protocol class, so uvicorn keeps the socket,
 the lifespan, signals and graceful shutdown). It runs the TLS handshake itself (to bound it in time), reads
@@ -23,10 +23,11 @@ import ssl
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import unquote
 
 from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
@@ -198,7 +199,7 @@ class EdgeListener:
         try:
             await connection.run()
         finally:
-            self.handler_tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self.handler_tasks.discard(asyncio.current_task())
 
 
 def refused(remote: str, reason: str) -> None:
@@ -244,11 +245,13 @@ class EdgeProtocol(asyncio.Protocol):
         self.counted = False
         self.deadline: asyncio.TimerHandle | None = None
         self.tls_facts: TlsFacts | None = None
+        self.tls_task: asyncio.Task[None] | None = None
 
     # ---- asyncio.Protocol --------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports are not asyncio.Transport subclasses, but they have its methods.
+        transport = cast(asyncio.Transport, transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.remote = str(peer[0]) if peer else "?"
@@ -269,7 +272,9 @@ class EdgeProtocol(asyncio.Protocol):
             # Nothing is read before start_tls takes the socket over, so no ClientHello byte is lost.
             transport.pause_reading()
             self.tls_pending = True
-            self.loop.create_task(self._start_tls(transport, listener.tls.current(), timeout + 1))
+            self.tls_task = self.loop.create_task(
+                self._start_tls(transport, listener.tls.current(), timeout + 1)
+            )
 
     async def _start_tls(self, raw: asyncio.Transport, context: ssl.SSLContext, timeout: float) -> None:
         try:
@@ -282,7 +287,8 @@ class EdgeProtocol(asyncio.Protocol):
             self._close(raw)
             return
         if self.finished or secured is None:
-            secured and secured.abort()
+            if secured is not None:
+                secured.abort()
             return
         self.transport = secured
         self.tls_pending = False
@@ -480,7 +486,9 @@ class OcppConnection(ServerConnection):
 
     def shutdown(self) -> None:
         """uvicorn stops: tell the charger we are going away."""
-        self.loop.create_task(self.close(1001, "central system shutting down"))
+        task = self.loop.create_task(self.close(1001, "central system shutting down"))
+        self.listener.handler_tasks.add(task)
+        task.add_done_callback(self.listener.handler_tasks.discard)
 
     # ---- Link ----------------------------------------------------------------------------------
 
@@ -522,6 +530,12 @@ class OcppConnection(ServerConnection):
                     refused(self.remote, f"websocket handshake failed: {self.protocol.handshake_exc}")
                 self.transport.abort()
                 return
+            # Admission has read the head: an idle charger need not keep its headers (~3 KiB) or TLS facts
+            # for days. websockets only checks that a request was received.
+            assert self.request is not None
+            self.request = Request(self.request.path, Headers())
+            self.response = None
+            self.tls = None
             self.start_keepalive()
             async with self:
                 await serve_charger(self.listener.edge, self.admitted, self.remote, self)
@@ -552,4 +566,5 @@ def uvicorn_config(
 
 def tls_files_exist(settings: TlsSettings) -> list[Path]:
     """The configured TLS files that are missing (start-up refuses to run without them)."""
-    return [p for p in (settings.cert_file, settings.key_file, settings.client_ca_file) if p and not p.is_file()]
+    files = (settings.cert_file, settings.key_file, settings.client_ca_file)
+    return [p for p in files if p and not p.is_file()]
