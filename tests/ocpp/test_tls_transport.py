@@ -194,3 +194,57 @@ async def test_silent_tcp_connection_to_the_tls_port_is_closed(
         assert asyncio.get_running_loop().time() - started < 3
         writer.close()
         await tls_server.wait_for(lambda: "TLS handshake not complete within 1 s" in caplog.text)
+
+
+async def test_chargegrid_serve_with_tls_flags_and_sighup(pki: Pki, tmp_path: Path) -> None:
+    """The real command: `chargegrid serve --tls-cert/--tls-key/--tls-client-ca`, then a SIGHUP reload."""
+    import signal
+    import socket
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        CHARGEGRID_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        CHARGEGRID_DATA_DIR=str(tmp_path),
+        CHARGEGRID_API_KEY="cli-key",
+    )
+    command = [sys.executable, "-m", "chargegrid", "serve", "--port", str(port)]
+    missing = await asyncio.create_subprocess_exec(
+        *command, "--tls-cert", str(tmp_path / "nope.crt"), "--tls-key", str(pki.key_file),
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(missing.communicate(), 60)
+    assert missing.returncode == 2 and b"TLS file not found" in stderr
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *command, "--tls-cert", str(pki.cert_file), "--tls-key", str(pki.key_file),
+            "--tls-client-ca", str(pki.ca_file),
+            env=env, stdout=out, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        context = client_context(pki.ca_file)
+        async with httpx.AsyncClient(base_url=f"https://127.0.0.1:{port}", verify=context) as client:
+            for _ in range(200):
+                try:
+                    answer = await client.get("/health")
+                    break
+                except (httpx.ConnectError, httpx.ConnectTimeout):
+                    assert proc.returncode is None, log_path.read_text()
+                    await asyncio.sleep(0.1)
+            assert answer.status_code == 200
+        assert f"wss://127.0.0.1:{port}/OCPP/" in log_path.read_text()
+        proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if "TLS certificate reloaded (SIGHUP)" in log_path.read_text():
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(log_path.read_text()[-2000:])
+        assert proc.returncode is None  # SIGHUP reloads, it does not stop the server
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 20)

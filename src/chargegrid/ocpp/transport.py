@@ -311,6 +311,7 @@ class EdgeProtocol(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """uvicorn stops: a connection still in its handshake is simply closed."""
+        self.listener.serving = False
         self._close(self.transport)
 
     # ---- the request head ----------------------------------------------------------------------
@@ -485,7 +486,8 @@ class OcppConnection(ServerConnection):
                 self.listener.release(self.remote)
 
     def shutdown(self) -> None:
-        """uvicorn stops: tell the charger we are going away."""
+        """uvicorn stops: tell the charger we are going away (handshakes still running get 503)."""
+        self.listener.serving = False
         task = self.loop.create_task(self.close(1001, "central system shutting down"))
         self.listener.handler_tasks.add(task)
         task.add_done_callback(self.listener.handler_tasks.discard)
