@@ -62,9 +62,9 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[HandshakeRequest]:
     requests: list[HandshakeRequest] = []
     real = admission.admit
 
-    async def recording(ctx: Any, request: HandshakeRequest) -> Any:
+    async def recording(ctx: Any, request: HandshakeRequest, *args: Any) -> Any:
         requests.append(request)
-        return await real(ctx, request)
+        return await real(ctx, request, *args)
 
     monkeypatch.setattr(transport, "admit", recording)
     return requests

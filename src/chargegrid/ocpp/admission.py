@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chargegrid.domain import credentials
 from chargegrid.domain.registration import (
@@ -26,6 +29,7 @@ from chargegrid.domain.registration import (
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.versions import OcppVersion, negotiate
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store.models import ChargePoint, ConnectorStatus
 
 log = logging.getLogger("chargegrid.edge")
 
@@ -103,8 +107,61 @@ def client_cert_common_name(tls: TlsFacts | None) -> str | None:
     return str(names[0].value) if names else None
 
 
-async def admit(ctx: EdgeContext, request: HandshakeRequest) -> Admitted | Refusal:
-    """Decide whether this handshake may become an OCPP session."""
+Found = tuple[ChargePoint | None, list[ConnectorStatus]]
+
+
+class ChargePointLookup:
+    """The admission reads of many handshakes at once: one query pair for every id asked for meanwhile.
+
+    In a boot storm thousands of chargers connect within a second; reading each one's record and
+    connectors in its own session queued them on the connection pool (and on aiosqlite's thread, one hop
+    per statement). Ids asked for while a batch is being read form the next batch.
+    """
+
+    def __init__(self, db: async_sessionmaker[AsyncSession], max_batch: int = 500) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._waiting: dict[str, list[asyncio.Future[Found]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def get(self, charge_point_id: str) -> Found:
+        future: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(charge_point_id, []).append(future)
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read())
+        return await future
+
+    async def _read(self) -> None:
+        try:
+            while self._waiting:
+                await asyncio.sleep(0)  # the handshakes of this loop iteration join the batch
+                ids = list(itertools.islice(self._waiting, self._max_batch))
+                waiting = {cp_id: self._waiting.pop(cp_id) for cp_id in ids}
+                try:
+                    async with self._db() as db:
+                        found = await cp_store.get_many(db, ids)
+                        rows = await cp_store.connectors(db, list(found))
+                except Exception as exc:
+                    for futures in waiting.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                by_id: dict[str, list[ConnectorStatus]] = {}
+                for row in rows:
+                    by_id.setdefault(row.charge_point_id, []).append(row)
+                for cp_id, futures in waiting.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result((found.get(cp_id), by_id.get(cp_id, [])))
+        finally:
+            self._reader = None
+
+
+async def admit(
+    ctx: EdgeContext, request: HandshakeRequest, lookup: ChargePointLookup | None = None
+) -> Admitted | Refusal:
+    """Decide whether this handshake may become an OCPP session (`lookup` batches the reads)."""
     cp_id, remote = request.charge_point_id, request.remote
     version = negotiate(list(request.subprotocols))
     if version is None:
@@ -117,9 +174,14 @@ async def admit(ctx: EdgeContext, request: HandshakeRequest) -> Admitted | Refus
     if not is_valid_charge_point_id(cp_id):
         return Refusal(400, f"Charge point id must be {CHARGE_POINT_ID_RULE}.")
 
-    async with ctx.db() as db:
-        cp = await cp_store.get(db, cp_id)
-        known = await cp_store.connectors(db, [cp_id]) if cp is not None else []
+    cp: ChargePoint | None
+    known: Sequence[ConnectorStatus]
+    if lookup is not None:
+        cp, known = await lookup.get(cp_id)
+    else:
+        async with ctx.db() as db:
+            cp = await cp_store.get(db, cp_id)
+            known = await cp_store.connectors(db, [cp_id]) if cp is not None else []
     if cp is None:
         admission = admit_unknown(ctx.settings.unknown_chargers)
         if admission is Admission.refuse:

@@ -35,7 +35,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
 from chargegrid.config import Settings, TlsSettings
-from chargegrid.ocpp.admission import Admitted, HandshakeRequest, TlsFacts, admit
+from chargegrid.ocpp.admission import Admitted, ChargePointLookup, HandshakeRequest, TlsFacts, admit
 from chargegrid.ocpp.server import LinkClosed, serve_charger
 from chargegrid.ocpp.versions import negotiate
 
@@ -162,11 +162,18 @@ class EdgeListener:
         self._per_address: dict[str, int] = {}
         self.handler_tasks: set[asyncio.Task[None]] = set()
         self.serving = True
+        self._lookup: ChargePointLookup | None = None
 
     @property
     def edge(self) -> EdgeContext:
         ctx: EdgeContext = self.app.state.edge  # type: ignore[attr-defined]
         return ctx
+
+    @property
+    def lookup(self) -> ChargePointLookup:
+        if self._lookup is None:  # the database exists once the app's lifespan has started
+            self._lookup = ChargePointLookup(self.edge.db)
+        return self._lookup
 
     def protocol_class(self) -> type[EdgeProtocol]:
         """uvicorn's `http` protocol class for this listener (uvicorn instantiates it per connection)."""
@@ -514,7 +521,7 @@ class OcppConnection(ServerConnection):
         ]
         extensions: dict[str, Any] = {"tls": self.tls} if self.tls is not None else {}
         handshake = HandshakeRequest(self.charge_point_id, offered, headers, self.remote, extensions)
-        verdict = await admit(self.listener.edge, handshake)
+        verdict = await admit(self.listener.edge, handshake, self.listener.lookup)
         if isinstance(verdict, Admitted):
             self.admitted = verdict
             return None
