@@ -59,6 +59,9 @@ TLS12_CIPHERS = ":".join(
     )
 )
 TLS_VERSIONS = {"TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+# A handshake deadline timer firing this late finds the loop overloaded; it then looks again this much later.
+LATE_TIMER_SECONDS = 0.25
+LATE_GRACE_SECONDS = 1.0
 
 
 class TlsSource:
@@ -251,6 +254,8 @@ class EdgeProtocol(asyncio.Protocol):
         self.finished = False  # handed over or closed: nothing more to do here
         self.counted = False
         self.deadline: asyncio.TimerHandle | None = None
+        self.deadline_at = 0.0
+        self.late_rearms = 0
         self.tls_facts: TlsFacts | None = None
         self.tls_task: asyncio.Task[None] | None = None
 
@@ -274,13 +279,15 @@ class EdgeProtocol(asyncio.Protocol):
         self.counted = True
         self.server_state.connections.add(self)
         timeout = listener.limits.handshake_timeout_seconds
-        self.deadline = self.loop.call_later(timeout, self._too_slow)
+        self.deadline_at = self.loop.time() + timeout
+        self.deadline = self.loop.call_at(self.deadline_at, self._too_slow)
         if listener.tls is not None:
             # Nothing is read before start_tls takes the socket over, so no ClientHello byte is lost.
             transport.pause_reading()
             self.tls_pending = True
             self.tls_task = self.loop.create_task(
-                self._start_tls(transport, listener.tls.current(), timeout + 1)
+                # Our deadline closes slow handshakes; asyncio's own is only the backstop.
+                self._start_tls(transport, listener.tls.current(), timeout + LATE_GRACE_SECONDS * 10)
             )
 
     async def _start_tls(self, raw: asyncio.Transport, context: ssl.SSLContext, timeout: float) -> None:
@@ -365,6 +372,15 @@ class EdgeProtocol(asyncio.Protocol):
 
     def _too_slow(self) -> None:
         if self.finished:
+            return
+        now = self.loop.time()
+        if now - self.deadline_at > LATE_TIMER_SECONDS and self.late_rearms < 10:
+            # The timer itself ran late: the loop is behind (a connection storm), and libuv runs timers
+            # before reading sockets, so this client's head may be waiting unread. Judge it once the
+            # loop has caught up, not now.
+            self.late_rearms += 1
+            self.deadline_at = now + LATE_GRACE_SECONDS
+            self.deadline = self.loop.call_at(self.deadline_at, self._too_slow)
             return
         what = "TLS handshake" if self.tls_pending else "request head"
         refused(
