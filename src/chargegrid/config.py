@@ -96,8 +96,9 @@ class TlsSettings(BaseModel):
 class EdgeSettings(BaseModel):
     """Limits of the node's listening port against connections that only hold resources."""
 
+    # As the `websockets` library's own server (open_timeout): a boot storm's clients may be slow to send.
     handshake_timeout_seconds: float = Field(
-        default=5, gt=0, description="Close a connection whose TLS handshake or request head takes longer"
+        default=10, gt=0, description="Close a connection whose TLS handshake or request head takes longer"
     )
     max_header_line_bytes: int = Field(default=8192, ge=256, description="Longest request line or header")
     max_headers: int = Field(default=100, ge=8, description="Most header lines in a request head")
