@@ -541,6 +541,7 @@ class OcppConnection(ServerConnection):
         if isinstance(verdict, Admitted):
             self.admitted = verdict
             return None
+        refused(self.remote, f"{verdict.status} {verdict.text[:160]}")
         response = self.protocol.reject(verdict.status, verdict.text + "\n")
         for name, value in verdict.headers.items():
             response.headers[name] = value
@@ -561,9 +562,10 @@ class OcppConnection(ServerConnection):
             self.request = Request(self.request.path, Headers())
             self.response = None
             self.tls = None
+            admitted, self.admitted = self.admitted, None
             self.start_keepalive()
             async with self:
-                await serve_charger(self.listener.edge, self.admitted, self.remote, self)
+                await serve_charger(self.listener.edge, admitted, self.remote, self)
         except Exception:
             log.exception("OCPP connection from %s failed", self.remote)
             self.transport.abort()
