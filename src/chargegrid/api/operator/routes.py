@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from chargegrid.api.auth import scoped_by_method
 from chargegrid.api.operator import views
 from chargegrid.api.operator.catalog import COMMANDS
 from chargegrid.api.operator.common import (
@@ -24,17 +25,18 @@ from chargegrid.api.operator.common import (
     json_answer,
     json_body,
     refuse,
-    require_api_key,
     services_of,
 )
 from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.paging import Page, envelope, page_params
 from chargegrid.api.operator.runtime import Done, runtime_of
+from chargegrid.events.actors import Scope
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import command_records
 from chargegrid.store.models import ChargePoint, Transaction, utcnow
 
-router = APIRouter(tags=["operator (Motown)"], dependencies=[Depends(require_api_key)])
+# GET routes need the read scope, the command POSTs the command scope.
+router = APIRouter(tags=["operator (Motown)"], route_class=scoped_by_method(Scope.command))
 
 # Type tags pydantic adds to a union member's error location; the field's path is what the operator needs.
 _UNION_TAGS = {"str", "int", "float", "bool"}
