@@ -9,6 +9,7 @@ A key restricted to some charge points sees only their events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import orjson
@@ -26,6 +27,9 @@ router = APIRouter(tags=["Events"])
 
 BATCH = 500
 KEEP_ALIVE = 15.0  # seconds: proxies close idle connections
+# Events numbered on this node wake the stream at once; those numbered by another node (the sequencer
+# runs on one node of a cluster) are found by looking this often.
+POLL = 1.0
 
 
 @router.get(
@@ -75,8 +79,10 @@ async def _stream(
     services: Services, caller: Caller, position: int, patterns: list[str], charge_point_id: str | None
 ) -> AsyncIterator[bytes]:
     assert services.events is not None
+    loop = asyncio.get_running_loop()
     with services.events.stream_waiter() as waiter:
         yield b": connected\n\n"
+        quiet_since = loop.time()
         while True:
             waiter.clear()
             query = select(OutboxEvent).where(OutboxEvent.position > position)
@@ -92,9 +98,11 @@ async def _stream(
                 if outbox.matches(patterns, row.type):
                     data = orjson.dumps(outbox.as_json(row)).decode()
                     yield f"id: {row.position}\nevent: {row.type}\ndata: {data}\n\n".encode()
+                    quiet_since = loop.time()
             if len(rows) == BATCH:
                 continue
-            try:
-                await asyncio.wait_for(waiter.wait(), KEEP_ALIVE)
-            except TimeoutError:
+            if loop.time() - quiet_since >= KEEP_ALIVE:
                 yield b": keep-alive\n\n"
+                quiet_since = loop.time()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), POLL)
