@@ -207,8 +207,14 @@ async def test_openapi_documents_every_route_with_the_api_key_and_its_scope(serv
             if path == "/API/Payments/Webhook":  # Stripe signs its deliveries; it has no API key
                 assert "security" not in operation
                 continue
-            scopes = {s for requirement in operation.get("security", []) for s in requirement.get("ApiKey", [])}
-            assert len(scopes) == 1 and scopes <= {"read", "command", "admin", "payments"}, (method, path, scopes)
+            scopes = {
+                s for requirement in operation.get("security", []) for s in requirement.get("ApiKey", [])
+            }
+            assert len(scopes) == 1 and scopes <= {"read", "command", "admin", "payments"}, (
+                method,
+                path,
+                scopes,
+            )
 
 
 async def test_deleting_a_charge_point_with_transactions_needs_confirmation(server: RunningServer) -> None:

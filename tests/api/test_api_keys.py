@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from ocpp.v16 import call as call16
 from sqlalchemy import update
 
 from chargegrid.cli import main
@@ -18,6 +19,7 @@ from chargegrid.store.integration_models import ApiKey
 from chargegrid.store.models import utcnow
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
+from tests.support.sse import read_events
 
 ServerFactory = Callable[..., AbstractAsyncContextManager[RunningServer]]
 
@@ -141,6 +143,13 @@ async def test_a_key_restricted_to_charge_points_acts_only_on_them(server: Runni
         assert (await api.get("/charging-stations/CP2")).status_code == 403
         assert (await api.get("/API/Status")).status_code == 403  # covers every charger
         assert (await api.get("/API/Events", params={"chargePointId": "CP2"})).status_code == 403
+        async with api.stream("GET", "/API/Events") as live:  # only CP1's events
+            for cp in (cp2, cp1):
+                await cp.call(
+                    call16.StatusNotification(connector_id=1, error_code="NoError", status="Faulted")
+                )
+            (seen,) = await read_events(live, 1)
+        assert seen["data"]["chargePointId"] == "CP1"
 
 
 async def test_last_use_is_recorded_without_a_write_per_request(server: RunningServer) -> None:

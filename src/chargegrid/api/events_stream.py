@@ -88,8 +88,8 @@ async def _stream(
             query = select(OutboxEvent).where(OutboxEvent.position > position)
             if charge_point_id is not None:
                 query = query.where(OutboxEvent.charge_point_id == charge_point_id)
-            if caller.charge_points is not None:
-                query = query.where(OutboxEvent.charge_point_id.in_(caller.charge_points))
+            if caller.restricted:
+                query = query.where(OutboxEvent.charge_point_id.in_(caller.charge_points or ()))
             async with services.db() as db:
                 rows = (await db.scalars(query.order_by(OutboxEvent.position).limit(BATCH))).all()
             for row in rows:

@@ -40,7 +40,11 @@ class Caller:
         return scope in self.scopes or (scope == Scope.read and Scope.admin in self.scopes)
 
     def may_access(self, charge_point_id: str) -> bool:
-        return self.charge_points is None or charge_point_id in self.charge_points
+        if not self.restricted:
+            return True
+        # A key restricted to sites reaches no charge point until sites say which charge points they hold
+        # (smart charging): denied rather than allowed by default.
+        return self.charge_points is not None and charge_point_id in self.charge_points
 
     @property
     def restricted(self) -> bool:
