@@ -36,12 +36,11 @@ def free_port() -> int:
         return port
 
 
-async def silent_receiver() -> tuple[asyncio.Server, int]:
-    """Accepts connections, reads, never answers: the worst receiver (every attempt times out)."""
+async def silent_receiver(held: list[asyncio.StreamWriter]) -> tuple[asyncio.Server, int]:
+    """Accepts connections and never answers: the worst receiver (every attempt waits the full timeout)."""
 
     async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while await reader.read(65536):
-            pass
+        held.append(writer)  # read nothing, answer nothing; closed at the end
 
     server = await asyncio.start_server(hold, "127.0.0.1", 0)
     return server, server.sockets[0].getsockname()[1]
@@ -73,7 +72,8 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     port = free_port()
-    silent, silent_port = await silent_receiver()
+    held: list[asyncio.StreamWriter] = []
+    silent, silent_port = await silent_receiver(held)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -98,7 +98,8 @@ async def main() -> None:
                     pass
                 await asyncio.sleep(0.1)
             gen = LoadGen()
-            connected = gen.ask(
+            connected = await asyncio.to_thread(
+                gen.ask,
                 cmd="connect",
                 url=f"ws://127.0.0.1:{port}/OCPP",
                 prefix="ev-",
@@ -108,7 +109,7 @@ async def main() -> None:
                 timeout=60,
             )
             print(f"connected {connected['accepted']} chargers", file=sys.stderr)
-            gen.ask(cmd="load", rate=0, duration=2)  # warm-up
+            await asyncio.to_thread(gen.ask, cmd="load", rate=0, duration=2)  # warm-up
             results: dict[str, list[dict[str, Any]]] = {"no subscriptions": [], "receivers down": []}
             hooks: list[str] = []
             for _round in range(args.rounds):
@@ -124,10 +125,10 @@ async def main() -> None:
                         for hook in hooks:
                             await api.delete(f"/API/Webhooks/{hook}")
                         hooks.clear()
-                    out = gen.ask(cmd="load", rate=0, duration=args.seconds)
+                    out = await asyncio.to_thread(gen.ask, cmd="load", rate=0, duration=args.seconds)
                     results[phase].append(out)
                     print(f"{phase:18} {out['rate']:8.0f} msg/s  p99 {out['p99_ms']:.1f} ms", file=sys.stderr)
-            gen.ask(cmd="close")
+            await asyncio.to_thread(gen.ask, cmd="close")
             deliveries = 0
             for hook in hooks:
                 deliveries += len((await api.get(f"/API/Webhooks/{hook}/deliveries")).json())
@@ -140,6 +141,8 @@ async def main() -> None:
             await api.aclose()
             server.terminate()
             server.wait(timeout=20)
+            for writer in held:
+                writer.close()
             silent.close()
 
 
