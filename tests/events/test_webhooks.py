@@ -16,7 +16,6 @@ from ocpp.v201 import call as call201
 from sqlalchemy import select
 
 from chargegrid.domain.payments import ReservationState
-from chargegrid.events.actors import ActorKind, Caller
 from chargegrid.events.outbox import EventType
 from chargegrid.store import payments as payments_store
 from chargegrid.store.integration_models import AuditEntry, OutboxEvent
@@ -102,9 +101,11 @@ async def test_a_charger_session_and_api_actions_reach_the_receiver_signed_and_i
             )
             await cp.call(call.FirmwareStatusNotification(status="Installed"))
             await cp.call(call.DiagnosticsStatusNotification(status="Uploaded"))
-        # What faces report: a finished command (the command spine calls this hook) and a payment.
-        operator = Caller(ActorKind.key, "billing", "k_test")
-        await server.services.hooks.command("CP1", "Reset", operator, "Accepted", {"kind": "Soft"})
+            # A command sent through the API with a named key.
+            async with server.api() as api:
+                key = (await api.post("/API/Keys", json={"name": "billing", "scopes": ["command"]})).json()
+            async with server.api(headers={"X-API-Key": key["key"]}) as api:
+                assert (await api.post("/API/Reset/CP1/Hard")).json()["status"] == "Accepted"
         await _payment_moves(server, "CP1")
 
         expected = {str(t) for t in EventType} - {
@@ -144,14 +145,15 @@ async def test_a_charger_session_and_api_actions_reach_the_receiver_signed_and_i
         assert events["diagnostics.status"]["data"]["status"] == "Uploaded"
         finished = events["command.finished"]["data"]
         assert finished["command"] == "Reset" and finished["status"] == "Accepted"
-        assert finished["actor"] == {"kind": "key", "id": "k_test", "name": "billing"}
+        assert finished["actor"] == {"kind": "key", "id": key["id"], "name": "billing"}
+        assert finished["details"]["parameters"]["hard"] is True
         assert events["payment.state_changed"]["data"]["state"] == "Authorized"
         for delivery in everything_events:
             assert delivery.headers["chargegrid-event-id"] == delivery.event["id"]
         # The finished command is in the audit log too, attributed to the key.
         async with server.services.db() as db:
             entry = await db.scalar(select(AuditEntry).where(AuditEntry.action == "command.Reset"))
-        assert entry is not None and (entry.actor_id, entry.outcome) == ("k_test", "Accepted")
+        assert entry is not None and (entry.actor_id, entry.outcome) == (key["id"], "Accepted")
 
 
 def _signed_with(delivery: Any, secret: str) -> bool:

@@ -94,6 +94,7 @@ async def authenticate(request: Request, given: str | None) -> Caller:
             frozenset(row.sites) if row.sites is not None else None,
         )
     request.state.caller = caller
+    request.state.actor = caller.token()  # what faces pass to Commands.execute(..., actor=...)
     return caller
 
 

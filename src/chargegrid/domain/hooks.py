@@ -9,10 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from chargegrid.domain.meter_values import Reading
-from chargegrid.events.actors import Caller
 from chargegrid.store.models import Transaction
 
 log = logging.getLogger("chargegrid.hooks")
@@ -20,8 +18,6 @@ log = logging.getLogger("chargegrid.hooks")
 TxListener = Callable[[Transaction], Awaitable[None]]
 ReadingListener = Callable[[Transaction, Reading], Awaitable[None]]
 BootListener = Callable[[str], Awaitable[None]]
-# (charge point id, command name, actor, outcome status text, details) — see `Hooks.command`.
-CommandListener = Callable[..., Awaitable[None]]
 
 
 @dataclass
@@ -30,7 +26,6 @@ class Hooks:
     transaction_ended: list[TxListener] = field(default_factory=list)
     meter_reading: list[ReadingListener] = field(default_factory=list)
     booted: list[BootListener] = field(default_factory=list)
-    command_finished: list[CommandListener] = field(default_factory=list)
 
     async def started(self, tx: Transaction) -> None:
         for listener in self.transaction_started:
@@ -47,19 +42,6 @@ class Hooks:
     async def boot(self, charge_point_id: str) -> None:
         for listener in self.booted:
             await _safely(listener(charge_point_id))
-
-    async def command(
-        self,
-        charge_point_id: str,
-        command: str,
-        actor: Caller,
-        status: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """A command to a charger ended with `status` (Accepted, Rejected, Timeout, Offline, CallError...):
-        the events service writes a `command.finished` event and an audit entry for `actor`."""
-        for listener in self.command_finished:
-            await _safely(listener(charge_point_id, command, actor, status, details=details))
 
 
 async def _safely(awaitable: Awaitable[None]) -> None:

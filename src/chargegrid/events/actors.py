@@ -50,6 +50,23 @@ class Caller:
     def restricted(self) -> bool:
         return self.charge_points is not None or self.sites is not None
 
+    def token(self) -> str:
+        """A short text naming the caller, carried with a command (`Commands.execute(..., actor=...)`),
+        across cluster nodes too; `from_token` reads it back for the audit log."""
+        return "|".join((self.kind.value, self.id or "", self.name))
+
+    @classmethod
+    def from_token(cls, token: str | None) -> Caller:
+        if not token:
+            return SYSTEM
+        kind, _, rest = token.partition("|")
+        ident, _, name = rest.partition("|")
+        try:
+            actor_kind = ActorKind(kind)
+        except ValueError:  # a free-form actor text from elsewhere
+            return cls(ActorKind.system, token[:120])
+        return cls(actor_kind, name or kind, ident or None, frozenset())
+
     def describe(self) -> str:
         """For answers and logs: 'API key "billing" (k_ab12...)', never the key itself."""
         if self.kind == ActorKind.key:

@@ -4,6 +4,8 @@ committed together or not at all."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +49,34 @@ SECRET_FIELDS = frozenset({"password", "secret", "key"})
 def changes(fields: dict[str, Any]) -> dict[str, Any]:
     """The changed fields of a request body for `details`, with secrets replaced by "(changed)"."""
     return {name: "(changed)" if name in SECRET_FIELDS else value for name, value in fields.items()}
+
+
+_SECRET_WORDS = re.compile(r"password|secret|authorizationkey|token|certificate|pem|csr", re.IGNORECASE)
+_LARGEST = 2000
+
+
+def _words(value: Any) -> list[str]:
+    """Every field name and text in a JSON-like value."""
+    if isinstance(value, dict):
+        return [w for k, v in value.items() for w in (str(k), *_words(v))]
+    if isinstance(value, list | tuple):
+        return [w for v in value for w in _words(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def command_parameters(values: dict[str, Any]) -> dict[str, Any]:
+    """A command's parameters for the log, or less: a command that names anything secret-looking
+    (AuthorizationKey, BasicAuthPassword, a certificate...) anywhere, or a raw message, is logged by name
+    only; a very large one (a long local list) by its size."""
+    kind = values.get("kind")
+    if kind == "RawMessage":
+        return {"kind": kind, "action": values.get("action"), "payload": "(not logged)"}
+    if any(_SECRET_WORDS.search(word) for word in _words(values)):
+        return {"kind": kind, "parameters": "(hidden: they may hold a secret)"}
+    size = len(json.dumps(values, default=str))
+    if size > _LARGEST:
+        return {"kind": kind, "parameters": f"({size} characters, not logged)"}
+    return values
 
 
 def as_json(entry: AuditEntry) -> dict[str, Any]:

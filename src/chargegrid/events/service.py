@@ -18,6 +18,7 @@ from chargegrid.events import audit, outbox
 from chargegrid.events.actors import Caller
 from chargegrid.events.delivery import DeliveryPolicy, WebhookWorker
 from chargegrid.events.sequencer import Sequencer
+from chargegrid.ocpp.commands import CommandRun
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.store.writer import BatchedWriter, WriterClosed
 
@@ -117,6 +118,24 @@ class Events:
             pass  # shutting down: the node going away is not the charger's disconnection
         except Exception:
             log.exception("could not record that %r %s", charge_point_id, kind)
+
+    async def on_command(self, run: CommandRun) -> None:
+        """`Commands` listener: every finished command becomes an event and an audit entry."""
+        outcome = run.outcome
+        details: dict[str, Any] = {
+            "parameters": audit.command_parameters(run.command.model_dump(mode="json"))
+        }
+        if outcome.error_code:
+            details["errorCode"] = outcome.error_code
+        if outcome.description:
+            details["description"] = outcome.description
+        await self.command_finished(
+            run.charge_point_id,
+            run.command.kind,
+            Caller.from_token(run.actor),
+            outcome.status.value,
+            details=details,
+        )
 
     async def command_finished(
         self,
