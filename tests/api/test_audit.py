@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.chargers import connected
 from tests.support.server import RunningServer
 
 
@@ -84,3 +85,34 @@ async def test_admin_changes_are_attributed_filtered_and_paged(server: RunningSe
         assert [i for page in pages for i in page] == [e["id"] for e in everything]
         bad = await ops.get("/API/Audit", params={"from": "last tuesday"})
         assert bad.status_code == 422 and "from" in bad.text
+
+
+async def test_commands_from_each_face_are_attributed_to_the_caller(server: RunningServer) -> None:
+    await server.add_charge_point("CP1")
+    async with server.api() as boot:
+        made = (await boot.post("/API/Keys", json={"name": "dispatch", "scopes": ["command", "read"]})).json()
+    key_actor = {"kind": "key", "id": made["id"], "name": "dispatch"}
+    async with (
+        connected(server, "CP1"),
+        httpx.AsyncClient(base_url=server.http_url, headers={"X-API-Key": made["key"]}) as api,
+    ):
+        assert (await api.post("/API/UnlockConnector/CP1/1")).json()["status"] == "Unlocked"
+        operator = await api.post(
+            "/charging-stations/CP1/commands",
+            params={"wait": "true"},
+            json=["RequestResetChargingStation", {"type": "HARD"}],
+        )
+        assert operator.status_code == 200, operator.text
+        reservable = await api.post(
+            "/charging-stations/CP1/commands", json=["UpdateChargingStationReservable", {"reservable": False}]
+        )
+        assert reservable.status_code in (200, 202), reservable.text
+        async with server.api() as boot:
+            entries = (await boot.get("/API/Audit", params={"chargePointId": "CP1"})).json()["entries"]
+    by_action = {e["action"]: e for e in entries}
+    assert by_action["command.UnlockConnector"]["outcome"] == "Unlocked"
+    assert by_action["command.Reset"]["outcome"] == "Accepted"
+    assert by_action["command.Reset"]["details"]["parameters"]["hard"] is True
+    assert by_action["operator.UpdateChargingStationReservable"]["details"]["reservable"] is False
+    for action in ("command.UnlockConnector", "command.Reset", "operator.UpdateChargingStationReservable"):
+        assert by_action[action]["actor"] == key_actor, action

@@ -59,12 +59,16 @@ class Caller:
     def from_token(cls, token: str | None) -> Caller:
         if not token:
             return SYSTEM
+        if "|" not in token:  # the spine's own texts: "ui:<name>", "payments", "operator-api"
+            if token.startswith("ui:"):
+                return cls(ActorKind.ui, token[3:][:120], None, frozenset())
+            return cls(ActorKind.system, token[:120], None, frozenset())
         kind, _, rest = token.partition("|")
         ident, _, name = rest.partition("|")
         try:
             actor_kind = ActorKind(kind)
-        except ValueError:  # a free-form actor text from elsewhere
-            return cls(ActorKind.system, token[:120])
+        except ValueError:
+            return cls(ActorKind.system, token[:120], None, frozenset())
         return cls(actor_kind, name or kind, ident or None, frozenset())
 
     def describe(self) -> str:
