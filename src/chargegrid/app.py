@@ -8,11 +8,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from pydantic import ValidationError
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, operator_api, payments_api, raw_messages
+from chargegrid.api import admin_api, core_api, integrations_api, operator_api, payments_api, raw_messages
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
@@ -22,47 +20,30 @@ from chargegrid.cluster.jobs import NetworkJobs
 from chargegrid.cluster.node import ClusterNode, ClusterUnavailable
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.events.outbox import TransactionUpdates
+from chargegrid.events.service import Events
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
-from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.services import Services
 from chargegrid.store import migrate
+from chargegrid.store.api_keys import KeyUsage
 from chargegrid.store.database import create_engine, session_factory
 from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, ui_routes)
-OCPP_PREFIX = "/OCPP/"
+FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, integrations_api, ui_routes)
 
 
-class OcppFirst:
-    """The node's ASGI app: `/OCPP/<id>` websockets go straight to the OCPP edge, everything else to FastAPI.
+def create_app(settings: Settings) -> FastAPI:
+    """The node's ASGI app. Serve it with `ocpp.transport.uvicorn_config`: that edge takes `/OCPP/<id>`
+    websockets off uvicorn's ASGI websocket layers (see docs/ARCHITECTURE.md)."""
 
-    A charger's connection lives for days; passing it through FastAPI's middleware stack would keep a
-    dozen suspended frames per charger (measured: several KiB each of thousands of idle connections)
-    for nothing, since no HTTP middleware applies to OCPP frames.
-    """
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self.state = app.state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"].startswith(OCPP_PREFIX):
-            scope["app"] = self.app
-            scope["path_params"] = {"charge_point_id": scope["path"][len(OCPP_PREFIX) :]}
-            await ocpp_endpoint(WebSocket(scope, receive, send))
-            return
-        await self.app(scope, receive, send)
-
-
-def create_app(settings: Settings) -> OcppFirst:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_filters()
@@ -83,9 +64,13 @@ def create_app(settings: Settings) -> OcppFirst:
             writer=writer,
             last_seen=last_seen,
             hooks=hooks,
+            tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
+        events = Events(settings, db, writer, registry)
         cluster = ClusterNode(settings, registry) if settings.redis.url else None
         commands = Commands(registry, remote=cluster.remote if cluster is not None else None)
+        commands.listeners.append(events.on_command)
+        key_usage = KeyUsage(db)
         services = Services(
             settings=settings,
             engine=engine,
@@ -96,6 +81,8 @@ def create_app(settings: Settings) -> OcppFirst:
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),
             cluster=cluster,
+            events=events,
+            key_usage=key_usage,
         )
         if cluster is not None:
             services.jobs = NetworkJobs(cluster.redis, cluster.prefix, cluster.node_id)
@@ -106,6 +93,8 @@ def create_app(settings: Settings) -> OcppFirst:
         message_log.start()
         writer.start()
         last_seen.start()
+        events.start()
+        key_usage.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -123,7 +112,9 @@ def create_app(settings: Settings) -> OcppFirst:
             await hand_over(services)
             if cluster is not None:
                 await cluster.stop()
+            await key_usage.stop()
             await last_seen.stop()
+            await events.stop()
             await writer.stop()
             await message_log.stop()
             await engine.dispose()
@@ -133,7 +124,10 @@ def create_app(settings: Settings) -> OcppFirst:
         version=__version__,
         description="Open-source OCPP central system: OCPP.Core-compatible /API, Motown-compatible "
         "operator API, "
-        "Stripe payments. Authenticate with the X-API-Key header.",
+        "Stripe payments, events (webhooks, SSE), API keys and the audit log. Authenticate with the "
+        "X-API-Key header: the bootstrap key has every scope; keys made with POST /API/Keys have some of "
+        "`read` (GET routes, events), `command` (routes that send to a charger), `admin` (charge points, "
+        "tags, users, webhooks, keys, audit; includes read) and `payments`. Each operation lists its scope.",
         lifespan=lifespan,
     )
     app.add_exception_handler(CommandError, command_error_handler)
@@ -146,4 +140,4 @@ def create_app(settings: Settings) -> OcppFirst:
     # Catch-alls (e.g. "unknown /API command") go after every face's routes, whatever the face order.
     for face in FACES:
         app.router.routes.extend(getattr(face, "fallback_routes", ()))
-    return OcppFirst(app)
+    return app

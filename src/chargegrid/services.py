@@ -18,7 +18,9 @@ from chargegrid.ocpp.sessions import SessionRegistry
 
 if TYPE_CHECKING:
     from chargegrid.cluster.node import ClusterNode
+    from chargegrid.events.service import Events
     from chargegrid.payments.service import PaymentService
+    from chargegrid.store.api_keys import KeyUsage
 
 
 @dataclass
@@ -33,6 +35,9 @@ class Services:
     api_key: str
     # Set by the payments face at start-up when Stripe is configured; None means payments are off.
     payments: PaymentService | None = None
+    # Events out (outbox sequencer, webhooks, live stream) and API keys' last-use times; set at start-up.
+    events: Events | None = None
+    key_usage: KeyUsage | None = None
     # This node's place in the cluster (None: a single node, no Redis configured).
     cluster: ClusterNode | None = None
     # Which node runs a pass of a once-per-network job (every pass runs without a cluster).

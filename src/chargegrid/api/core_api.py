@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
 from chargegrid.api import station_operations
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import (
     UnknownCommandRoute,
     bad_request,
@@ -33,6 +33,7 @@ from chargegrid.api.command_http import (
 )
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.domain.limits import LimitError, parse_limit
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ChangeConfiguration,
     ClearLimit,
@@ -84,6 +85,7 @@ STATUS_NUMBERS = {
     "Finishing/Reserved —, 3 Unavailable, 4 Faulted), `ChargeRateKW`, `MeterKWH`, `SoC` and "
     "`MeterValueDate` (null when unknown). A charger that disconnects leaves the list.",
     responses=UNAUTHORIZED_RESPONSE,
+    dependencies=[require_scope(Scope.read)],
 )
 async def status(request: Request, response: Response) -> list[dict[str, Any]]:
     services = services_of(request)
@@ -138,7 +140,7 @@ async def _other_nodes_status(services: Services) -> list[dict[str, Any]]:
         return []
     ids = sorted(remote)
     async with services.db() as db:
-        names = {cp.id: cp.name for cp in await cp_store.get_many(db, ids)}
+        names = {cp_id: cp.name for cp_id, cp in (await cp_store.get_many(db, ids)).items()}
         rows = await cp_store.connectors(db, ids)
     entries = []
     for cp_id in ids:

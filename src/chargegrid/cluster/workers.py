@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 from types import FrameType
-from typing import Any
 
 import uvicorn
 
@@ -92,7 +91,7 @@ class HandingOverServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve_node(app: Any, host: str, port: int, **uvicorn_options: Any) -> None:
+def serve_node(config: uvicorn.Config) -> None:
     """Run one node; a worker of `--workers N` shares the port with its siblings (SO_REUSEPORT)."""
-    server = HandingOverServer(uvicorn.Config(app, host=host, port=port, **uvicorn_options))
-    server.run(sockets=[_reuse_port_socket(host, port)] if is_worker() else None)
+    server = HandingOverServer(config)
+    server.run(sockets=[_reuse_port_socket(config.host, config.port)] if is_worker() else None)
