@@ -52,7 +52,8 @@ async def test_two_workers_share_one_port(cluster_db: str, tmp_path: Path) -> No
                         answer = await api.post(f"/API/Reset/{cp_id}")
                         assert answer.json()["status"] == "Accepted", answer.text
                         assert charger.rec.actions() == ["Reset"]
-                assert workers.stop("wk", signal.SIGTERM) == 0
+                # (in a thread: this loop must keep serving the chargers' closing handshakes meanwhile)
+                assert await asyncio.to_thread(workers.stop, "wk", signal.SIGTERM) == 0
                 for charger in chargers.values():
                     await asyncio.wait_for(charger._connection.wait_closed(), timeout=5)
                     assert charger._connection.close_code == 1001

@@ -7,6 +7,7 @@ through the load balancer, to another node. Pending writes are flushed afterward
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import Request
@@ -26,7 +27,11 @@ async def hand_over(services: Services) -> None:
         log.info("closing %d charger connections (1001) so they reconnect to another node", len(sessions))
     for session in sessions:
         session.rpc.close()
-        await session.close(1001, "central system shutting down")
+    # All at once: each close waits for the charger's closing handshake, and a silent charger must not
+    # hold up the others' hand-over.
+    await asyncio.gather(
+        *(session.close(1001, "central system shutting down") for session in sessions), return_exceptions=True
+    )
 
 
 async def cluster_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
