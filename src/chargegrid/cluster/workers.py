@@ -8,6 +8,7 @@ SIGTERM/SIGINT on, and exits when they have all stopped.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -49,6 +50,7 @@ def run_workers(count: int, argv: list[str]) -> int:
         subprocess.Popen(
             [sys.executable, "-m", "chargegrid", *argv],
             env={**os.environ, WORKER_ENV: "1", "CHARGEGRID_NODE_ID": f"{base}-w{number}"},
+            preexec_fn=_die_with_parent,
         )
         for number in range(1, count + 1)
     ]
@@ -67,6 +69,14 @@ def run_workers(count: int, argv: list[str]) -> int:
     # uvicorn ends by re-raising the signal it stopped on: a worker ended by ours stopped cleanly.
     failed = [code for code in codes if code != 0 and -code not in passed_on]
     return failed[0] if failed else 0
+
+
+def _die_with_parent() -> None:
+    """In the worker, before exec: Linux sends it SIGTERM (a hand-over) when the parent dies, even by -9,
+    so no worker is left holding the port and its chargers."""
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _reuse_port_socket(host: str, port: int) -> socket.socket:
