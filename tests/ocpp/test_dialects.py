@@ -11,21 +11,27 @@ from chargegrid.ocpp import schemas
 from chargegrid.ocpp.commands import (
     COMMAND_TYPES,
     CancelReservation,
+    CertificateHash,
     ChangeAvailability,
     ChangeConfiguration,
     ClearCache,
     ClearLimit,
     Command,
+    CostUpdated,
     DataTransfer,
+    DeleteCertificate,
     GetCompositeSchedule,
     GetConfiguration,
     GetDiagnostics,
+    GetInstalledCertificateIds,
     GetLocalListVersion,
     GetLog,
     GetTransactionStatus,
     GetVariables,
+    InstallCertificate,
     InvalidCommand,
     LocalListEntry,
+    PublishFirmware,
     RawMessage,
     RemoteStart,
     RemoteStop,
@@ -35,6 +41,7 @@ from chargegrid.ocpp.commands import (
     SetLimit,
     SetVariables,
     TriggerMessage,
+    UnpublishFirmware,
     UnlockConnector,
     UnsupportedCommand,
     UpdateFirmware,
@@ -49,6 +56,10 @@ from chargegrid.ocpp.dialects.v16 import V16
 from chargegrid.ocpp.versions import OcppVersion
 
 WHEN = datetime(2030, 1, 31, 18, 0, tzinfo=UTC)
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+HASH = CertificateHash(
+    hash_algorithm="SHA256", issuer_name_hash="aa", issuer_key_hash="bb", serial_number="01"
+)
 
 # One instance of every command type, in a shape every version that has the command accepts.
 SAMPLES: list[Command] = [
@@ -74,6 +85,12 @@ SAMPLES: list[Command] = [
     GetLocalListVersion(),
     GetDiagnostics(location="ftp://example.com/up"),
     GetLog(log_type="SecurityLog", location="ftp://example.com/up", oldest=WHEN),
+    PublishFirmware(location="https://example.com/fw.bin", checksum="0" * 32, request_id=4),
+    UnpublishFirmware(checksum="0" * 32),
+    InstallCertificate(certificate_type="CSMSRootCertificate", certificate=PEM),
+    GetInstalledCertificateIds(certificate_types=("ManufacturerRootCertificate",)),
+    DeleteCertificate(certificate=HASH),
+    CostUpdated(total_cost=12.5, charger_transaction_id="tx-5"),
     UpdateFirmware(location="https://example.com/fw.bin", retrieve=WHEN),
     UpdateFirmware(
         location="https://example.com/fw.bin", retrieve=WHEN, signing_certificate="PEM", signature="c2ln"
@@ -135,6 +152,10 @@ def test_same_command_in_both_generations() -> None:
             ReserveNow(connector=1, id_tag="T", expiry=WHEN, reservation_id=1, connector_type="cType2"),
             "2.x only",
         ),
+        (PublishFirmware(location="https://x", checksum="ab"), "PublishFirmware is 2.x only"),
+        (CostUpdated(total_cost=1, charger_transaction_id="t"), "CostUpdated is 2.x only"),
+        (InstallCertificate(certificate_type="V2GRootCertificate", certificate=PEM), "2.x only"),
+        (GetInstalledCertificateIds(), "one certificateType at a time"),
         (RawMessage(action="GetBaseReport", payload={"requestId": 1, "reportBase": "FullInventory"}), "1.6"),
     ],
 )
@@ -163,3 +184,33 @@ def test_raw_message_names_the_allowed_actions_of_the_version() -> None:
     assert "GetBaseReport" in str(caught.value)
     rendered = V2X.render(RawMessage(action="UsePriorityCharging", payload={"a": 1}), OcppVersion.v21)
     assert rendered.caller_payload and rendered.payload == {"a": 1}
+
+
+def test_certificates_in_each_generation() -> None:
+    install = V16.render(
+        InstallCertificate(certificate_type="CSMSRootCertificate", certificate=PEM), OcppVersion.v16
+    )
+    assert install.payload == {"certificateType": "CentralSystemRootCertificate", "certificate": PEM}
+    listing = V16.render(
+        GetInstalledCertificateIds(certificate_types=("CSMSRootCertificate",)), OcppVersion.v16
+    )
+    assert listing.payload == {"certificateType": "CentralSystemRootCertificate"}
+    answer = {"status": "Accepted", "certificateHashData": [HASH_WIRE]}
+    assert listing.read(answer)[1]["certificates"] == [
+        {"certificateType": "CSMSRootCertificate", **HASH_WIRE}
+    ]
+    every = V2X.render(GetInstalledCertificateIds(), OcppVersion.v201)
+    assert every.payload == {}
+    chain = {"certificateType": "V2GCertificateChain", "certificateHashData": HASH_WIRE}
+    status, data = every.read({"status": "Accepted", "certificateHashDataChain": [chain]})
+    assert (status, data["certificates"]) == (
+        "Accepted",
+        [{"certificateType": "V2GCertificateChain", **HASH_WIRE}],
+    )
+    oem = InstallCertificate(certificate_type="OEMRootCertificate", certificate=PEM)
+    with pytest.raises(InvalidCommand, match="2.1 only"):
+        V2X.render(oem, OcppVersion.v201)
+    schemas.validate(OcppVersion.v21, "InstallCertificate", V2X.render(oem, OcppVersion.v21).payload)
+
+
+HASH_WIRE = {"hashAlgorithm": "SHA256", "issuerNameHash": "aa", "issuerKeyHash": "bb", "serialNumber": "01"}

@@ -16,8 +16,21 @@ from chargegrid.ocpp.commands.catalog import (
     command_from_json,
     command_to_json,
 )
+from chargegrid.ocpp.commands.certificates import (
+    CertificateHash,
+    DeleteCertificate,
+    GetInstalledCertificateIds,
+    InstallCertificate,
+)
+from chargegrid.ocpp.commands.cost import CostUpdated
 from chargegrid.ocpp.commands.execute import CommandRun, Commands, run_on_session
-from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
+from chargegrid.ocpp.commands.maintenance import (
+    GetDiagnostics,
+    GetLog,
+    PublishFirmware,
+    UnpublishFirmware,
+    UpdateFirmware,
+)
 from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
 from chargegrid.ocpp.commands.provisioning import (
     ChangeConfiguration,
@@ -52,6 +65,7 @@ __all__ = [
     "COMMAND_TYPES",
     "AnyCommand",
     "CancelReservation",
+    "CertificateHash",
     "ChangeAvailability",
     "ChangeConfiguration",
     "ClearCache",
@@ -60,19 +74,24 @@ __all__ = [
     "CommandError",
     "CommandRun",
     "Commands",
+    "CostUpdated",
     "DataTransfer",
+    "DeleteCertificate",
     "DialectBug",
     "GetCompositeSchedule",
     "GetConfiguration",
     "GetDiagnostics",
+    "GetInstalledCertificateIds",
     "GetLocalListVersion",
     "GetLog",
     "GetTransactionStatus",
     "GetVariables",
+    "InstallCertificate",
     "InvalidCommand",
     "LocalListEntry",
     "Outcome",
     "OutcomeStatus",
+    "PublishFirmware",
     "RawMessage",
     "RemoteStart",
     "RemoteStop",
@@ -83,6 +102,7 @@ __all__ = [
     "SetVariables",
     "TriggerMessage",
     "UnlockConnector",
+    "UnpublishFirmware",
     "UnsupportedCommand",
     "UpdateFirmware",
     "VariableRef",

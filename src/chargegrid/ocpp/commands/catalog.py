@@ -11,7 +11,19 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from chargegrid.ocpp.commands.base import Command
-from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
+from chargegrid.ocpp.commands.certificates import (
+    DeleteCertificate,
+    GetInstalledCertificateIds,
+    InstallCertificate,
+)
+from chargegrid.ocpp.commands.cost import CostUpdated
+from chargegrid.ocpp.commands.maintenance import (
+    GetDiagnostics,
+    GetLog,
+    PublishFirmware,
+    UnpublishFirmware,
+    UpdateFirmware,
+)
 from chargegrid.ocpp.commands.provisioning import (
     ChangeConfiguration,
     GetConfiguration,
@@ -62,6 +74,12 @@ AnyCommand = Annotated[
     | GetDiagnostics
     | GetLog
     | UpdateFirmware
+    | PublishFirmware
+    | UnpublishFirmware
+    | InstallCertificate
+    | GetInstalledCertificateIds
+    | DeleteCertificate
+    | CostUpdated
     | RawMessage,
     Field(discriminator="kind"),
 ]

@@ -43,3 +43,19 @@ class UpdateFirmware(Command):
     signing_certificate: str | None = Field(default=None, max_length=5500)
     signature: str | None = Field(default=None, max_length=800)
     request_id: int | None = None  # generated when None
+
+
+class PublishFirmware(Command):
+    """2.x: a local controller publishes a firmware file to the stations behind it."""
+
+    kind: Literal["PublishFirmware"] = "PublishFirmware"
+    location: str = Field(min_length=1, max_length=512)
+    checksum: str = Field(min_length=1, max_length=32)  # MD5 of the file, as hex
+    request_id: int | None = None  # generated when None
+    retries: int | None = Field(default=None, ge=0)
+    retry_interval: int | None = Field(default=None, ge=0)
+
+
+class UnpublishFirmware(Command):
+    kind: Literal["UnpublishFirmware"] = "UnpublishFirmware"
+    checksum: str = Field(min_length=1, max_length=32)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+from chargegrid.ocpp.commands import certificates as ct
+from chargegrid.ocpp.commands import cost
 from chargegrid.ocpp.commands import maintenance as m
 from chargegrid.ocpp.commands import provisioning as pv
 from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
 from chargegrid.ocpp.commands import smart_charging as sc
 from chargegrid.ocpp.commands.base import InvalidCommand
-from chargegrid.ocpp.dialects.shared_shapes import get_log, register_shared
+from chargegrid.ocpp.dialects.shared_shapes import get_log, install_certificate, register_shared
 from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact, receipt
 from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
@@ -41,6 +44,9 @@ def _two_x_only(what: str) -> InvalidCommand:
 
 V16.lacks(rc.GetTransactionStatus, "GetTransactionStatus is 2.x only: OCPP 1.6 has no such message")
 V16.lacks(pv.GetVariables, "GetVariables is 2.x only: on OCPP 1.6 read keys with GetConfiguration")
+V16.lacks(m.PublishFirmware, "PublishFirmware is 2.x only: OCPP 1.6 has no local controllers")
+V16.lacks(m.UnpublishFirmware, "UnpublishFirmware is 2.x only: OCPP 1.6 has no local controllers")
+V16.lacks(cost.CostUpdated, "CostUpdated is 2.x only: OCPP 1.6 has no running-cost message")
 V16.lacks(pv.SetVariables, "SetVariables is 2.x only: on OCPP 1.6 set keys with ChangeConfiguration")
 
 
@@ -213,3 +219,48 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
     )
     request_id = c.request_id if c.request_id is not None else next_request_id()
     return Rendered("SignedUpdateFirmware", {"requestId": request_id, "firmware": firmware, **retry})
+
+
+# 1.6's names for the root certificates it knows (the Security Extension has no V2G/MO/OEM roots).
+_CERTIFICATE_TYPES_16 = {
+    "CSMSRootCertificate": "CentralSystemRootCertificate",
+    "ManufacturerRootCertificate": "ManufacturerRootCertificate",
+}
+
+
+def _certificate_type(name: str) -> str:
+    try:
+        return _CERTIFICATE_TYPES_16[name]
+    except KeyError:
+        raise InvalidCommand(
+            f"certificateType {name} is 2.x only: an OCPP 1.6 charger knows CSMSRootCertificate "
+            "and ManufacturerRootCertificate"
+        ) from None
+
+
+@renders(ct.InstallCertificate)
+def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
+    return install_certificate(_certificate_type(c.certificate_type), c.certificate)
+
+
+def _installed_ids(certificate_type: str) -> Callable[[Payload], Answer]:
+    def read(answer: Payload) -> Answer:
+        listed = [{"certificateType": certificate_type, **h} for h in answer.get("certificateHashData") or []]
+        return answer.get("status"), {**answer, "certificates": listed}
+
+    return read
+
+
+@renders(ct.GetInstalledCertificateIds)
+def _get_installed_ids(c: ct.GetInstalledCertificateIds, v: OcppVersion) -> Rendered:
+    if len(c.certificate_types) != 1:
+        raise InvalidCommand(
+            "an OCPP 1.6 charger lists one certificateType at a time: give exactly one of "
+            "CSMSRootCertificate, ManufacturerRootCertificate"
+        )
+    wire_type = _certificate_type(c.certificate_types[0])
+    return Rendered(
+        "GetInstalledCertificateIds",
+        {"certificateType": wire_type},
+        read=_installed_ids(c.certificate_types[0]),
+    )

@@ -6,14 +6,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from chargegrid.ocpp.commands import certificates as ct
+from chargegrid.ocpp.commands import cost
 from chargegrid.ocpp.commands import maintenance as m
 from chargegrid.ocpp.commands import provisioning as pv
 from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
 from chargegrid.ocpp.commands import smart_charging as sc
 from chargegrid.ocpp.commands.base import InvalidCommand
-from chargegrid.ocpp.dialects.shared_shapes import get_log, register_shared
-from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact
+from chargegrid.ocpp.dialects.shared_shapes import get_log, install_certificate, register_shared
+from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact, receipt
 from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
@@ -279,3 +281,56 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
         retryInterval=c.retry_interval,
     )
     return Rendered("UpdateFirmware", payload)
+
+
+@renders(m.PublishFirmware)
+def _publish_firmware(c: m.PublishFirmware, v: OcppVersion) -> Rendered:
+    payload = compact(
+        location=c.location,
+        checksum=c.checksum,
+        requestId=c.request_id if c.request_id is not None else next_request_id(),
+        retries=c.retries,
+        retryInterval=c.retry_interval,
+    )
+    return Rendered("PublishFirmware", payload)
+
+
+@renders(m.UnpublishFirmware)
+def _unpublish_firmware(c: m.UnpublishFirmware, v: OcppVersion) -> Rendered:
+    return Rendered("UnpublishFirmware", {"checksum": c.checksum})
+
+
+@renders(cost.CostUpdated)
+def _cost_updated(c: cost.CostUpdated, v: OcppVersion) -> Rendered:
+    # The answer has no fields: receiving it is the acknowledgement.
+    payload = {"totalCost": c.total_cost, "transactionId": c.charger_transaction_id}
+    return Rendered("CostUpdated", payload, read=receipt)
+
+
+def _only_in_21(certificate_type: str, v: OcppVersion) -> None:
+    if certificate_type == "OEMRootCertificate" and v is OcppVersion.v201:
+        raise InvalidCommand("certificateType OEMRootCertificate is OCPP 2.1 only: this charger speaks 2.0.1")
+
+
+@renders(ct.InstallCertificate)
+def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
+    _only_in_21(c.certificate_type, v)
+    return install_certificate(c.certificate_type, c.certificate)
+
+
+def _installed_ids(answer: Payload) -> Answer:
+    listed = []
+    for chain in answer.get("certificateHashDataChain") or []:
+        entry = {"certificateType": chain["certificateType"], **chain["certificateHashData"]}
+        if chain.get("childCertificateHashData"):
+            entry["childCertificates"] = chain["childCertificateHashData"]
+        listed.append(entry)
+    return answer.get("status"), {**answer, "certificates": listed}
+
+
+@renders(ct.GetInstalledCertificateIds)
+def _get_installed_ids(c: ct.GetInstalledCertificateIds, v: OcppVersion) -> Rendered:
+    for certificate_type in c.certificate_types:
+        _only_in_21(certificate_type, v)
+    payload = compact(certificateType=list(c.certificate_types) or None)
+    return Rendered("GetInstalledCertificateIds", payload, read=_installed_ids)
