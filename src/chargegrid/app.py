@@ -18,6 +18,7 @@ from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
+from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import CommandError, Commands
@@ -81,12 +82,15 @@ def create_app(settings: Settings) -> OcppFirst:
             last_seen=last_seen,
             hooks=hooks,
         )
+        commands = Commands(registry)
+        # Reservations, local lists, log/firmware requests and certificates are kept for every face.
+        commands.listeners.append(operation_records.listener(writer.run))
         services = Services(
             settings=settings,
             engine=engine,
             db=db,
             registry=registry,
-            commands=Commands(registry),
+            commands=commands,
             hooks=hooks,
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),

@@ -75,6 +75,16 @@ class UiSettings(BaseModel):
     session_max_hours: float = Field(default=24, gt=0, description="Log out this long after login")
 
 
+class DataTransferSettings(BaseModel):
+    """The vendor-specific DataTransfer messages this server understands (from chargers)."""
+
+    vendors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='vendorId → the messageIds understood, e.g. {"com.example": ["ping"]}; "*" accepts '
+        "any messageId. Other vendors get UnknownVendorId, other messageIds UnknownMessageId",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of a Chargegrid node. Field `x` is read from `CHARGEGRID_X`."""
 
@@ -107,6 +117,7 @@ class Settings(BaseSettings):
     payments: PaymentSettings = PaymentSettings()
     redis: RedisSettings = RedisSettings()
     ui: UiSettings = UiSettings()
+    data_transfer: DataTransferSettings = DataTransferSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -16,8 +16,12 @@ from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import Reading, Sample, summarise
 from chargegrid.store import Db
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store import reservations as reservations_store
 from chargegrid.store import transactions as tx_store
 from chargegrid.store.models import Transaction, TransactionEvent
+
+# The state of a reservation a transaction started on.
+USED = "Used"
 
 
 @dataclass
@@ -62,6 +66,8 @@ async def start(
     )
     db.add(tx)
     await db.flush()  # assigns the id we answer with
+    if reservation_id is not None:
+        await reservations_store.set_state(db, charge_point_id, reservation_id, USED)
     return StartResult(tx, auth, duplicate=False)
 
 
@@ -247,6 +253,8 @@ async def transaction_event(
         )
         db.add(tx)
         await db.flush()
+        if event.reservation_id is not None:
+            await reservations_store.set_state(db, charge_point_id, event.reservation_id, USED)
     else:
         if event.evse_id is not None and tx.evse_id is None:
             tx.evse_id = event.evse_id

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chargegrid.domain import authorization, stations, transactions
+from chargegrid.domain import authorization, operation_reports, stations, transactions
 from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
+from chargegrid.domain.payments import session_cost_cents
 from chargegrid.domain.transactions import TxEvent, TxEventResult
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status, stored_as
+from chargegrid.store.models import Transaction
 
 
 def id_token_info(decision: AuthDecision) -> dict[str, Any]:
@@ -24,6 +26,13 @@ def id_token_info(decision: AuthDecision) -> dict[str, Any]:
     if decision.expiry is not None:
         info["cacheExpiryDateTime"] = format_time(decision.expiry)
     return info
+
+
+def total_cost(tx: Transaction, price_per_kwh: float, fee: float) -> float:
+    """The ended transaction's cost at the station's tariff, in its currency (payments' rule)."""
+    stop = tx.meter_stop if tx.meter_stop is not None else tx.last_meter_kwh
+    energy = (stop or 0.0) - (tx.meter_start or 0.0)
+    return session_cost_cents(energy, price_per_kwh, fee) / 100
 
 
 def samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
@@ -113,8 +122,15 @@ class V201Handlers(Handlers):
             samples=samples(p.get("meterValue") or []),
         )
 
+        tariff = await self._tariff() if event.event_type == "Ended" else None
+
         def answer(result: TxEventResult) -> dict[str, Any]:
-            return {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
+            response: dict[str, Any] = (
+                {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
+            )
+            if tariff is not None and result.ended_now:
+                response["totalCost"] = total_cost(result.transaction, *tariff)
+            return response
 
         response, result = await self._write(
             lambda db: transactions.transaction_event(
@@ -139,6 +155,12 @@ class V201Handlers(Handlers):
                 await self.ctx.hooks.reading(tx, summarise(event.samples))
         return response
 
+    async def _tariff(self) -> tuple[float, float] | None:
+        """(price per kWh, session fee) when this station has a price of its own, else None: a
+        station without one is not told a cost (the global payment price is for paid sessions)."""
+        async with self.ctx.db() as db:
+            return await stations.own_tariff(db, self.cp_id, self.ctx.settings.payments.session_fee)
+
     async def meter_values(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
         data = samples(p["meterValue"])
@@ -148,9 +170,9 @@ class V201Handlers(Handlers):
         self._show_reading(evse_id, reading)
         return {}
 
-    async def data_transfer(self, p: Payload) -> Payload:
-        await self._event("DataTransfer", p)
-        return {"status": "Accepted"}
+    async def reservation_status_update(self, p: Payload) -> Payload:
+        await self._write(lambda db: operation_reports.reservation_status_reported(db, self.cp_id, p))
+        return {}
 
     async def notify_ev_charging_needs(self, p: Payload) -> Payload:
         await self._event("NotifyEVChargingNeeds", p)
@@ -164,23 +186,28 @@ V201Handlers.ROUTES = {
     "Authorize": V201Handlers.authorize,
     "TransactionEvent": V201Handlers.transaction_event,
     "MeterValues": V201Handlers.meter_values,
-    "DataTransfer": V201Handlers.data_transfer,
+    "DataTransfer": Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
+    "ReservationStatusUpdate": V201Handlers.reservation_status_update,
+    **{
+        kind: request_status(kind)
+        for kind in (
+            "FirmwareStatusNotification",
+            "LogStatusNotification",
+            "PublishFirmwareStatusNotification",
+        )
+    },
     **{
         kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
             "NotifyReport",
-            "FirmwareStatusNotification",
-            "LogStatusNotification",
             "SecurityEventNotification",
-            "ReservationStatusUpdate",
             "NotifyChargingLimit",
             "ClearedChargingLimit",
             "NotifyMonitoringReport",
             "NotifyCustomerInformation",
             "NotifyDisplayMessages",
-            "PublishFirmwareStatusNotification",
             "ReportChargingProfiles",
             "NotifyEVChargingSchedule",
         )
