@@ -14,7 +14,6 @@ from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
 from chargegrid.ocpp.commands.raw_message import RawMessage
 from chargegrid.ocpp.dialects.table import Dialect, Payload, Rendered, compact, render_raw
-from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
@@ -22,7 +21,7 @@ from chargegrid.ocpp.wire import format_time
 def get_log(
     log_type: str,
     location: str,
-    request_id: int | None,
+    request_id: int,
     retries: int | None = None,
     retry_interval: int | None = None,
     oldest: datetime | None = None,
@@ -35,7 +34,7 @@ def get_log(
     )
     payload = compact(
         logType=log_type,
-        requestId=request_id if request_id is not None else next_request_id(),
+        requestId=request_id,
         retries=retries,
         retryInterval=retry_interval,
         log=log,

@@ -15,13 +15,15 @@ from chargegrid.ocpp.commands import smart_charging as sc
 from chargegrid.ocpp.commands.base import InvalidCommand
 from chargegrid.ocpp.dialects.shared_shapes import get_log, install_certificate, register_shared
 from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact, receipt
-from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
 V16 = Dialect("OCPP 1.6")
 renders = V16.renders
 register_shared(V16)
+
+# OCPP 1.6 IdToken is CiString20Type.
+ID_TAG_MAX_16 = 20
 
 # A stable id per connector, so setting a new limit replaces the old profile instead of stacking.
 LIMIT_PROFILE_BASE = 9000
@@ -160,6 +162,12 @@ def _reserve(c: rs.ReserveNow, v: OcppVersion) -> Rendered:
 
 
 def _local_entry(e: rs.LocalListEntry) -> Payload:
+    for name, tag in (("idTag", e.id_tag), ("parentIdTag", e.group_id_tag)):
+        if tag is not None and len(tag) > ID_TAG_MAX_16:
+            raise InvalidCommand(
+                f"{name} {tag!r} is longer than OCPP 1.6's {ID_TAG_MAX_16} characters: "
+                "a 1.6 charger cannot hold it in its local list"
+            )
     if e.status is None:  # a Differential update removes the tag
         return {"idTag": e.id_tag}
     info = compact(
@@ -217,8 +225,7 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
         signingCertificate=c.signing_certificate,
         signature=c.signature,
     )
-    request_id = c.request_id if c.request_id is not None else next_request_id()
-    return Rendered("SignedUpdateFirmware", {"requestId": request_id, "firmware": firmware, **retry})
+    return Rendered("SignedUpdateFirmware", {"requestId": c.request_id, "firmware": firmware, **retry})
 
 
 # 1.6's names for the root certificates it knows (the Security Extension has no V2G/MO/OEM roots).

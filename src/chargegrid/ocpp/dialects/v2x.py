@@ -275,7 +275,7 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
         signature=c.signature,
     )
     payload = compact(
-        requestId=c.request_id if c.request_id is not None else next_request_id(),
+        requestId=c.request_id,
         firmware=firmware,
         retries=c.retries,
         retryInterval=c.retry_interval,
@@ -288,7 +288,7 @@ def _publish_firmware(c: m.PublishFirmware, v: OcppVersion) -> Rendered:
     payload = compact(
         location=c.location,
         checksum=c.checksum,
-        requestId=c.request_id if c.request_id is not None else next_request_id(),
+        requestId=c.request_id,
         retries=c.retries,
         retryInterval=c.retry_interval,
     )

@@ -1,0 +1,71 @@
+"""`GET /API/Reservations`: the reservations sent to chargers and what became of them.
+
+Reservations are made with `/API/ReserveNow/...` (or the operator API) and kept whichever face made
+them; their state is the charger's answer (Accepted, Occupied, Faulted, Rejected, Unavailable),
+Unconfirmed when the charger gave no usable answer, then Cancelled, Expired (2.x
+ReservationStatusUpdate, or an accepted reservation past its expiry), Removed (2.x) or Used (a
+transaction started on it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from chargegrid.api.admin_common import RESPONSES, iso
+from chargegrid.api.auth import require_api_key
+from chargegrid.api.command_http import bad_request
+from chargegrid.api.operation_common import DbSession
+from chargegrid.store import reservations as reservations_store
+from chargegrid.store.models import utcnow
+from chargegrid.store.operation_models import Reservation
+
+router = APIRouter(tags=["Reservations"], dependencies=[Depends(require_api_key)])
+
+STATES = (
+    "Accepted",
+    "Occupied",
+    "Faulted",
+    "Rejected",
+    "Unavailable",
+    "Unconfirmed",
+    "Cancelled",
+    "Expired",
+    "Removed",
+    "Used",
+)
+
+
+def _json(row: Reservation, now: Any) -> dict[str, Any]:
+    return {
+        "chargePointId": row.charge_point_id,
+        "reservationId": row.reservation_id,
+        "connectorId": row.connector_id,
+        "idTag": row.id_tag,
+        "groupIdTag": row.group_id_tag,
+        "connectorType": row.connector_type,
+        "expiry": iso(row.expiry),
+        "state": reservations_store.shown_state(row, now),
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+    }
+
+
+@router.get(
+    "/API/Reservations",
+    summary="List reservations",
+    description="Newest first. Query: `chargePointId`, `state` (one of " + ", ".join(STATES) + ").",
+    responses=RESPONSES,
+)
+async def list_reservations(
+    db: DbSession,
+    chargePointId: str | None = Query(None),
+    state: str | None = Query(None),
+) -> JSONResponse:
+    if state is not None and state not in STATES:
+        raise bad_request(f"state {state!r} is not a reservation state: use one of {', '.join(STATES)}")
+    rows = await reservations_store.listing(db, charge_point_id=chargePointId, state=state)
+    now = utcnow()
+    return JSONResponse([_json(row, now) for row in rows])
