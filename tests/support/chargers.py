@@ -15,6 +15,8 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
+from ocpp.v21 import ChargePoint as ChargePoint21
+from ocpp.v21 import call as call21
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
@@ -161,6 +163,35 @@ class Charger16(ChargePoint16):
         status = await self.rec.got("GetCompositeSchedule", kw, "Accepted")
         return result16.GetCompositeSchedule(status=status, connector_id=kw["connector_id"])
 
+    # Security Extension
+    @on("GetLog")
+    async def on_get_log(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetLog", kw, "Accepted")
+        return result16.GetLog(status=status, filename="log-16.zip")
+
+    @on("SignedUpdateFirmware")
+    async def on_signed_update_firmware(self, **kw: Any) -> Any:
+        return result16.SignedUpdateFirmware(
+            status=await self.rec.got("SignedUpdateFirmware", kw, "Accepted")
+        )
+
+    @on("InstallCertificate")
+    async def on_install_certificate(self, **kw: Any) -> Any:
+        return result16.InstallCertificate(status=await self.rec.got("InstallCertificate", kw, "Accepted"))
+
+    # what GetInstalledCertificateIds lists (CertificateHashData, snake_case), per 1.6 certificate type
+    certificates: dict[str, list[dict[str, str]]] = {}
+
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed_certificate_ids(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetInstalledCertificateIds", kw, "Accepted")
+        listed = self.certificates.get(kw["certificate_type"], [])
+        return result16.GetInstalledCertificateIds(status=status, certificate_hash_data=listed or None)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, **kw: Any) -> Any:
+        return result16.DeleteCertificate(status=await self.rec.got("DeleteCertificate", kw, "Accepted"))
+
 
 class Charger201(ChargePoint201):
     def __init__(self, cp_id: str, connection: Any) -> None:
@@ -285,8 +316,58 @@ class Charger201(ChargePoint201):
             status=await self.rec.got("GetCompositeSchedule", kw, "Accepted")
         )
 
+    @on("PublishFirmware")
+    async def on_publish_firmware(self, **kw: Any) -> Any:
+        return result201.PublishFirmware(status=await self.rec.got("PublishFirmware", kw, "Accepted"))
 
-CHARGERS: dict[str, type[Charger16] | type[Charger201]] = {"ocpp1.6": Charger16, "ocpp2.0.1": Charger201}
+    @on("UnpublishFirmware")
+    async def on_unpublish_firmware(self, **kw: Any) -> Any:
+        return result201.UnpublishFirmware(status=await self.rec.got("UnpublishFirmware", kw, "Unpublished"))
+
+    @on("CostUpdated")
+    async def on_cost_updated(self, **kw: Any) -> Any:
+        await self.rec.got("CostUpdated", kw, "Accepted")
+        return result201.CostUpdated()
+
+    @on("InstallCertificate")
+    async def on_install_certificate(self, **kw: Any) -> Any:
+        return result201.InstallCertificate(status=await self.rec.got("InstallCertificate", kw, "Accepted"))
+
+    # what GetInstalledCertificateIds lists: CertificateHashDataChain entries (snake_case)
+    certificates: list[dict[str, Any]] = []
+
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed_certificate_ids(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetInstalledCertificateIds", kw, "Accepted")
+        wanted = kw.get("certificate_type")
+        listed = [c for c in self.certificates if not wanted or c["certificate_type"] in wanted]
+        return result201.GetInstalledCertificateIds(status=status, certificate_hash_data_chain=listed or None)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, **kw: Any) -> Any:
+        return result201.DeleteCertificate(status=await self.rec.got("DeleteCertificate", kw, "Accepted"))
+
+
+class Charger21(ChargePoint21):
+    """A 2.1 station: boots; tests make it send 2.1's own messages with `call`."""
+
+    def __init__(self, cp_id: str, connection: Any) -> None:
+        super().__init__(cp_id, connection, response_timeout=10)
+        self.rec = Recorder()
+
+    async def boot(self, vendor: str = "TestVendor", model: str = "TestModel") -> Any:
+        return await self.call(
+            call21.BootNotification(
+                charging_station={"vendor_name": vendor, "model": model}, reason="PowerUp"
+            )
+        )
+
+
+CHARGERS: dict[str, type[Charger16] | type[Charger201] | type[Charger21]] = {
+    "ocpp1.6": Charger16,
+    "ocpp2.0.1": Charger201,
+    "ocpp2.1": Charger21,
+}
 
 
 @contextlib.asynccontextmanager
