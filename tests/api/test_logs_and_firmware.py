@@ -111,8 +111,12 @@ async def test_signed_firmware_update_and_firmware_state(server: RunningServer, 
         else:
             rid = plain.json()["requestId"]
             await charger.call(call201.FirmwareStatusNotification(status="Installed", request_id=rid))
+        # a triggered Idle report (no request id) is kept but does not hide how the update ended
+        idle = call16.FirmwareStatusNotification if is16(charger) else call201.FirmwareStatusNotification
+        await charger.call(idle(status="Idle"))
         state = (await api.get("/API/Firmware/CP1")).json()
         assert state["state"] == "Installed"
+        assert state["updates"][0]["history"][-1]["status"] == "Idle"
         newest, signed = state["updates"]
         assert signed["requestId"] == request_id and signed["status"] == "InvalidSignature"
         assert [h["status"] for h in signed["history"]] == ["Downloading", "InvalidSignature"]

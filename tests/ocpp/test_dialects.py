@@ -41,8 +41,8 @@ from chargegrid.ocpp.commands import (
     SetLimit,
     SetVariables,
     TriggerMessage,
-    UnpublishFirmware,
     UnlockConnector,
+    UnpublishFirmware,
     UnsupportedCommand,
     UpdateFirmware,
     VariableRef,
@@ -208,7 +208,7 @@ def test_certificates_in_each_generation() -> None:
         [{"certificateType": "V2GCertificateChain", **HASH_WIRE}],
     )
     oem = InstallCertificate(certificate_type="OEMRootCertificate", certificate=PEM)
-    with pytest.raises(InvalidCommand, match="2.1 only"):
+    with pytest.raises(InvalidCommand, match=r"2\.1 only"):
         V2X.render(oem, OcppVersion.v201)
     schemas.validate(OcppVersion.v21, "InstallCertificate", V2X.render(oem, OcppVersion.v21).payload)
 

@@ -18,6 +18,9 @@ from chargegrid.store import Db
 from chargegrid.store.models import utcnow
 from chargegrid.store.operation_models import ChargerRequest
 
+# What a charger reports when triggered with no upload/update in progress (no request id).
+IDLE = "Idle"
+
 # How long a notification without a known request waits to be adopted by the request's answer.
 _ADOPT_WINDOW = timedelta(minutes=2)
 
@@ -68,6 +71,8 @@ async def notified(
     when = when or utcnow()
     entry = {"status": status, "timestamp": when.isoformat(), **details}
     row.history = [*(row.history or []), entry]
+    if status == IDLE and row.status is not None:
+        return  # a triggered "nothing going on" report must not hide how the last request ended
     if row.status_time is None or when >= row.status_time:
         row.status, row.status_time = status, when
 
