@@ -1,6 +1,6 @@
 """How the OCPP.Core-style API turns a URL into a command and a command's outcome into an HTTP answer.
 
-Shared by `core_api.py` (the seed's routes) and `core_api_extra.py` (the commands beyond the seed):
+Shared by `core_api.py` (the seed's routes) and `station_operations.py` (the commands beyond the seed):
 - `command_route` registers one command under GET and POST (OCPP.Core uses GET), with its optional
   trailing segments, its aliases and its OpenAPI summary, and remembers its usage for error messages;
 - `run_command` sends a typed command through `services.commands`; `api/outcomes.py` maps its outcome;

@@ -2,7 +2,7 @@
 
 This file holds the seed's commands (Status, Reset, UnlockConnector, SetChargingLimit,
 ClearChargingLimit, GetConfiguration, ChangeConfiguration, RemoteStart/StopTransaction);
-`core_api_extra.py` adds the commands beyond the seed to the same router. Every route needs the
+`station_operations.py` adds the commands beyond the seed to the same router. Every route needs the
 X-API-Key header, answers GET and POST, and sends to chargers only through `services.commands`, so
 the 1.6 / 2.x differences stay in `chargegrid.ocpp.commands`. How answers and errors look is decided
 once, in `command_http.py`.
@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api import core_api_extra
+from chargegrid.api import station_operations
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
 from chargegrid.api.command_http import (
     UnknownCommandRoute,
@@ -239,4 +239,4 @@ async def remote_stop(request: Request, cp: str = CP, connector: str = CONNECTOR
     return await run_command(request, cp, stop)
 
 
-core_api_extra.register(router)
+station_operations.register(router)
