@@ -14,11 +14,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chargegrid.api.admin_common import StrictModel, iso
 from chargegrid.api.auth import require_api_key
-from chargegrid.api.command_http import COMMAND_RESPONSES, bad_request, run_command, send_command
+from chargegrid.api.command_http import (
+    COMMAND_RESPONSES,
+    bad_request,
+    json_body_doc,
+    parse_json_body,
+    run_command,
+    send_command,
+)
 from chargegrid.api.operation_common import DbSession
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.ocpp.commands import (
@@ -52,18 +59,13 @@ def _json(row: InstalledCertificate) -> dict[str, Any]:
     }
 
 
-def _body_model(model: type[BaseModel]) -> dict[str, Any]:
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
 @router.post(
     "/API/Certificates/{chargePointId}/Install",
     summary="Install a root certificate on the charger",
     description='Body: {"certificateType": "CSMSRootCertificate", "certificate": "<PEM>"}. Answer: '
     '{"status": "Accepted" | "Rejected" | "Failed"}. Refresh the list with GET .../Installed.',
     responses=COMMAND_RESPONSES,
-    openapi_extra=_body_model(Installation),
+    openapi_extra=json_body_doc(Installation),
 )
 async def install(request: Request, cp: str = CP) -> JSONResponse:
     raw = await request.body()
@@ -71,10 +73,7 @@ async def install(request: Request, cp: str = CP) -> JSONResponse:
         raise bad_request(
             'the body is missing: {"certificateType": "CSMSRootCertificate", "certificate": "<PEM>"}'
         )
-    try:
-        body = Installation.model_validate_json(raw)
-    except ValueError as exc:
-        raise bad_request(f"the body is not valid: {exc}") from None
+    body = parse_json_body(Installation, raw, "InstallCertificate")
     command = InstallCertificate.model_validate(
         {"certificate_type": body.certificateType, "certificate": body.certificate}
     )

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from chargegrid.api.command_http import (
     bad_request,
     command_route,
+    json_body_doc,
     parse_choice,
     parse_int,
+    parse_json_body,
     parse_time,
     run_command,
     send_command,
@@ -43,8 +45,6 @@ from chargegrid.ocpp.commands import LocalListEntry as CommandListEntry
 from chargegrid.store import charge_tags
 from chargegrid.store.models import utcnow
 
-B = TypeVar("B", bound=BaseModel)
-
 CP = Path(alias="chargePointId", description="The charge point id")
 CONNECTOR = Path(alias="connectorId", description="Connector number (OCPP 2.x: EVSE id); 0 = whole station")
 
@@ -66,25 +66,6 @@ class FirmwareBody(BaseModel):
     location: str | None = None
     signingCertificate: str | None = None
     signature: str | None = None
-
-
-def _parse_body(model: type[B], raw: bytes, command: str) -> B:
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
-        )
-        raise bad_request(f"{command} body is not valid: {problems}") from None
-
-
-def _json_body_doc(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": required,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
 
 
 def register(router: APIRouter) -> None:
@@ -207,13 +188,13 @@ def register(router: APIRouter) -> None:
         description='Body (JSON): {"listVersion": 3, "updateType": "Full" | "Differential", "entries": '
         '[{"idTag": "tag1", "status": "Accepted"}]}; in a Differential update a `status` of null '
         'removes the tag. Answer: {"status": "Accepted" | "Failed" | "NotSupported" | "VersionMismatch"}.',
-        openapi_extra=_json_body_doc(LocalList),
+        openapi_extra=json_body_doc(LocalList),
     )
     async def send_local_list(request: Request, cp: str = CP) -> JSONResponse:
         raw = await request.body()
         if not raw:
             raise bad_request('SendLocalList needs a JSON body: {"listVersion": 1, "entries": [...]}')
-        local_list = _parse_body(LocalList, raw, "SendLocalList")
+        local_list = parse_json_body(LocalList, raw, "SendLocalList")
         command = SendLocalList(
             list_version=local_list.listVersion,
             update_type=local_list.updateType,
@@ -260,7 +241,7 @@ def register(router: APIRouter) -> None:
         "or, when signed, the Security Extension's SignedUpdateFirmware; 2.x answers Accepted | Rejected "
         "| AcceptedCanceled | InvalidCertificate | RevokedCertificate. The answer carries the `requestId`; "
         "`GET /API/Firmware/{chargePointId}` follows the update.",
-        openapi_extra=_json_body_doc(FirmwareBody, required=False),
+        openapi_extra=json_body_doc(FirmwareBody, required=False),
     )
     async def update_firmware(
         request: Request,
@@ -274,7 +255,7 @@ def register(router: APIRouter) -> None:
         signature: str | None = Query(None),
     ) -> JSONResponse:
         raw = await request.body()
-        body = _parse_body(FirmwareBody, raw, "UpdateFirmware") if raw else FirmwareBody()
+        body = parse_json_body(FirmwareBody, raw, "UpdateFirmware") if raw else FirmwareBody()
         location = location or body.location
         if not location:
             raise bad_request("location is missing: add ?location=<firmware URL>")
