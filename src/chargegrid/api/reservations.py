@@ -3,8 +3,8 @@
 Reservations are made with `/API/ReserveNow/...` (or the operator API) and kept whichever face made
 them; their state is the charger's answer (Accepted, Occupied, Faulted, Rejected, Unavailable),
 Unconfirmed when the charger gave no usable answer, then Cancelled, Expired (2.x
-ReservationStatusUpdate, or an accepted reservation past its expiry), Removed (2.x) or Used (a
-transaction started on it).
+ReservationStatusUpdate, or an accepted reservation past its expiry), Removed (2.x), NoTransaction
+(2.1) or Used (a transaction started on it).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ STATES = (
     "Cancelled",
     "Expired",
     "Removed",
+    "NoTransaction",  # 2.1 ReservationStatusUpdate: the reservation ended without a transaction
     "Used",
 )
 
