@@ -18,6 +18,7 @@ from chargegrid.api import (
     core_api,
     cost,
     firmware,
+    integrations_api,
     local_list,
     logs,
     operator_api,
@@ -32,6 +33,8 @@ from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
+from chargegrid.events.outbox import TransactionUpdates
+from chargegrid.events.service import Events
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
@@ -41,6 +44,7 @@ from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.services import Services
 from chargegrid.store import migrate
+from chargegrid.store.api_keys import KeyUsage
 from chargegrid.store.database import create_engine, session_factory
 from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
@@ -59,6 +63,7 @@ FACES = (
     admin_api,
     operator_api,
     payments_api,
+    integrations_api,
     ui_routes,
 )
 OCPP_PREFIX = "/OCPP/"
@@ -106,10 +111,14 @@ def create_app(settings: Settings) -> OcppFirst:
             writer=writer,
             last_seen=last_seen,
             hooks=hooks,
+            tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
+        events = Events(settings, db, writer, registry)
         commands = Commands(registry)
+        commands.listeners.append(events.on_command)
         # Reservations, local lists, log/firmware requests and certificates are kept for every face.
         commands.listeners.append(operation_records.listener(writer.run))
+        key_usage = KeyUsage(db)
         services = Services(
             settings=settings,
             engine=engine,
@@ -119,12 +128,16 @@ def create_app(settings: Settings) -> OcppFirst:
             hooks=hooks,
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),
+            events=events,
+            key_usage=key_usage,
         )
         app.state.services = services
         app.state.edge = edge
         message_log.start()
         writer.start()
         last_seen.start()
+        events.start()
+        key_usage.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -142,7 +155,9 @@ def create_app(settings: Settings) -> OcppFirst:
             for session in registry:
                 session.rpc.close()
                 await session.close(1001, "central system shutting down")
+            await key_usage.stop()
             await last_seen.stop()
+            await events.stop()
             await writer.stop()
             await message_log.stop()
             await engine.dispose()
@@ -152,7 +167,10 @@ def create_app(settings: Settings) -> OcppFirst:
         version=__version__,
         description="Open-source OCPP central system: OCPP.Core-compatible /API, Motown-compatible "
         "operator API, "
-        "Stripe payments. Authenticate with the X-API-Key header.",
+        "Stripe payments, events (webhooks, SSE), API keys and the audit log. Authenticate with the "
+        "X-API-Key header: the bootstrap key has every scope; keys made with POST /API/Keys have some of "
+        "`read` (GET routes, events), `command` (routes that send to a charger), `admin` (charge points, "
+        "tags, users, webhooks, keys, audit; includes read) and `payments`. Each operation lists its scope.",
         lifespan=lifespan,
     )
     app.add_exception_handler(CommandError, command_error_handler)

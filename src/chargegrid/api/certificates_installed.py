@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from chargegrid.api.admin_common import StrictModel, iso
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import require_scope
 from chargegrid.api.command_http import (
     COMMAND_RESPONSES,
     bad_request,
@@ -28,6 +28,7 @@ from chargegrid.api.command_http import (
 )
 from chargegrid.api.operation_common import DbSession
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     CertificateHash,
     DeleteCertificate,
@@ -37,7 +38,8 @@ from chargegrid.ocpp.commands import (
 from chargegrid.store import installed_certificates
 from chargegrid.store.operation_models import InstalledCertificate
 
-router = APIRouter(tags=["Installed certificates"], dependencies=[Depends(require_api_key)])
+# Every route here sends to the charger (the listing asks it), so each needs the command scope.
+router = APIRouter(tags=["Installed certificates"], dependencies=[require_scope(Scope.command)])
 
 CP = Path(alias="chargePointId", description="The charge point id")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import require_api_key, require_scope
 from chargegrid.api.command_http import bad_request, command_route, parse_int, run_command, send_command
 from chargegrid.api.operation_common import DbSession, charger_request_json
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.domain.operation_reports import FIRMWARE, PUBLISH
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import PublishFirmware, UnpublishFirmware
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charger_requests
@@ -76,6 +77,7 @@ async def unpublish_firmware(
 
 @router.get(
     "/API/Firmware/{chargePointId}",
+    dependencies=[require_scope(Scope.read)],
     summary="The charger's firmware: version, the state of its latest update, every request",
     description="`firmwareVersion` as the charger last booted with it; `state`: the latest status of "
     "the newest update (Downloading, Downloaded, Installing, Installed, InstallationFailed, "

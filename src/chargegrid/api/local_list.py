@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from chargegrid.api.admin_common import iso
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import scoped_by_method
 from chargegrid.api.command_http import (
     COMMAND_RESPONSES,
     parse_choice,
@@ -26,13 +26,14 @@ from chargegrid.api.command_http import (
 from chargegrid.api.operation_common import DbSession
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.domain.operation_records import local_list_entry
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import LocalListEntry, SendLocalList
 from chargegrid.store import listings
 from chargegrid.store import local_lists as local_list_store
 from chargegrid.store.models import ChargeTag, utcnow
 from chargegrid.store.operation_models import LocalListState
 
-router = APIRouter(tags=["Local authorization list"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Local authorization list"], route_class=scoped_by_method(Scope.command))
 
 CP = Path(alias="chargePointId", description="The charge point id")
 

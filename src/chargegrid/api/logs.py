@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import require_api_key, require_scope
 from chargegrid.api.command_http import (
     bad_request,
     command_route,
@@ -22,6 +22,7 @@ from chargegrid.api.command_http import (
 from chargegrid.api.operation_common import DbSession, charger_request_json
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.domain.operation_reports import LOG
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import GetLog
 from chargegrid.store import charger_requests
 
@@ -69,6 +70,7 @@ async def get_log(
 
 @router.get(
     "/API/Logs/{chargePointId}",
+    dependencies=[require_scope(Scope.read)],
     summary="The charger's log uploads and their progress",
     description="Newest first: each GetLog/GetDiagnostics request with its parameters, the charger's "
     "answer, the latest status (Uploading, Uploaded, UploadFailure, ...) and every status report in order.",

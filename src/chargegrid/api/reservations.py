@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from chargegrid.api.admin_common import RESPONSES, iso
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import CallerDep, filters_by_caller, scoped_by_method
 from chargegrid.api.command_http import bad_request
 from chargegrid.api.operation_common import DbSession
+from chargegrid.events.actors import Scope
 from chargegrid.store import reservations as reservations_store
 from chargegrid.store.models import utcnow
 from chargegrid.store.operation_models import Reservation
 
-router = APIRouter(tags=["Reservations"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Reservations"], route_class=scoped_by_method(Scope.command))
 
 STATES = (
     "Accepted",
@@ -60,8 +61,10 @@ def _json(row: Reservation, now: Any) -> dict[str, Any]:
     description="Newest first. Query: `chargePointId`, `state` (one of " + ", ".join(STATES) + ").",
     responses=RESPONSES,
 )
+@filters_by_caller
 async def list_reservations(
     db: DbSession,
+    caller: CallerDep,
     chargePointId: str | None = Query(None),
     state: str | None = Query(None),
 ) -> JSONResponse:
@@ -69,4 +72,5 @@ async def list_reservations(
         raise bad_request(f"state {state!r} is not a reservation state: use one of {', '.join(STATES)}")
     rows = await reservations_store.listing(db, charge_point_id=chargePointId, state=state)
     now = utcnow()
-    return JSONResponse([_json(row, now) for row in rows])
+    # A key restricted to some charge points sees their reservations only.
+    return JSONResponse([_json(row, now) for row in rows if caller.may_access(row.charge_point_id)])

@@ -1,7 +1,7 @@
 """operations: reservations, local lists, log and firmware requests, installed certificates
 
 Revision ID: 0005_operations
-Revises: 0004
+Revises: 0005_integrations
 Create Date: 2026-11-30 13:53:26.293005
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from chargegrid.store.models import UTCDateTime
 
 revision = "0005_operations"
-down_revision = "0004"
+down_revision = "0005_integrations"
 branch_labels = None
 depends_on = None
 
