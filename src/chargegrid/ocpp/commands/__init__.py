@@ -25,7 +25,6 @@ from chargegrid.ocpp.commands.display import (
 )
 from chargegrid.ocpp.commands.execute import CommandRun, Commands, run_on_session
 from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
-from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
 from chargegrid.ocpp.commands.monitoring import (
     ClearVariableMonitoring,
     GetMonitoringReport,
@@ -34,6 +33,7 @@ from chargegrid.ocpp.commands.monitoring import (
     SetMonitoringLevel,
     SetVariableMonitoring,
 )
+from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
 from chargegrid.ocpp.commands.provisioning import (
     ChangeConfiguration,
     GetBaseReport,
