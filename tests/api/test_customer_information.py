@@ -21,7 +21,9 @@ async def station(server: RunningServer) -> AsyncIterator[Any]:
 
 async def test_report_and_clear_a_customer(server: RunningServer, station: Any) -> None:
     async with server.api() as api:
-        asked = await api.post("/API/CustomerInformation/CP1", json={"idToken": "04A2B3", "idTokenType": "ISO14443"})
+        asked = await api.post(
+            "/API/CustomerInformation/CP1", json={"idToken": "04A2B3", "idTokenType": "ISO14443"}
+        )
         request_id = asked.json()["requestId"]
         assert asked.json() == {"status": "Accepted", "requestId": request_id}
         assert station.rec.last("CustomerInformation") == {
@@ -40,7 +42,8 @@ async def test_report_and_clear_a_customer(server: RunningServer, station: Any) 
         assert (shown["data"], shown["parts"]) == ("first part;second part", 2)
 
         cleared = await api.post(
-            "/API/CustomerInformation/CP1", json={"report": False, "clear": True, "customerIdentifier": "cust-7"}
+            "/API/CustomerInformation/CP1",
+            json={"report": False, "clear": True, "customerIdentifier": "cust-7"},
         )
         assert cleared.json()["status"] == "Accepted"
         assert station.rec.last("CustomerInformation") == {
@@ -49,7 +52,12 @@ async def test_report_and_clear_a_customer(server: RunningServer, station: Any) 
             "clear": True,
             "customer_identifier": "cust-7",
         }
-        certificate = {"hashAlgorithm": "SHA256", "issuerNameHash": "aa", "issuerKeyHash": "bb", "serialNumber": "01"}
+        certificate = {
+            "hashAlgorithm": "SHA256",
+            "issuerNameHash": "aa",
+            "issuerKeyHash": "bb",
+            "serialNumber": "01",
+        }
         station.rec.answers["CustomerInformation"] = "Invalid"
         by_cert = await api.post("/API/CustomerInformation/CP1", json={"certificate": certificate})
         assert by_cert.json()["status"] == "Invalid"
@@ -63,7 +71,9 @@ async def test_report_and_clear_a_customer(server: RunningServer, station: Any) 
 
 async def test_bad_customer_requests_are_400_and_not_sent(server: RunningServer, station: Any) -> None:
     async with server.api() as api:
-        both = await api.post("/API/CustomerInformation/CP1", json={"idToken": "T", "customerIdentifier": "c"})
+        both = await api.post(
+            "/API/CustomerInformation/CP1", json={"idToken": "T", "customerIdentifier": "c"}
+        )
         assert both.status_code == 400 and "exactly one of" in both.json()["detail"]
         neither = await api.post("/API/CustomerInformation/CP1", json={"report": True})
         assert neither.status_code == 400 and "exactly one of" in neither.json()["detail"]

@@ -17,7 +17,12 @@ HEARTBEAT = {
     "component": {"name": "OCPPCommCtrlr"},
     "variable": {"name": "HeartbeatInterval"},
     "variable_attribute": [{"type": "Actual", "value": "300", "mutability": "ReadWrite", "persistent": True}],
-    "variable_characteristics": {"unit": "s", "data_type": "integer", "min_limit": 1, "supports_monitoring": False},
+    "variable_characteristics": {
+        "unit": "s",
+        "data_type": "integer",
+        "min_limit": 1,
+        "supports_monitoring": False,
+    },
 }
 AVAILABILITY = {
     "component": {"name": "Connector", "evse": {"id": 1, "connector_id": 2}},
@@ -36,7 +41,12 @@ POWER = {
         {"type": "Actual", "value": "0", "mutability": "ReadOnly"},
         {"type": "MaxSet", "value": "22000", "mutability": "ReadWrite"},
     ],
-    "variable_characteristics": {"unit": "W", "data_type": "decimal", "max_limit": 22000, "supports_monitoring": True},
+    "variable_characteristics": {
+        "unit": "W",
+        "data_type": "decimal",
+        "max_limit": 22000,
+        "supports_monitoring": True,
+    },
 }
 
 
@@ -54,7 +64,9 @@ async def variables(api: Any, **filters: str) -> list[dict[str, Any]]:
     return found
 
 
-async def test_base_report_parts_are_assembled_into_the_inventory(server: RunningServer, station: Any) -> None:
+async def test_base_report_parts_are_assembled_into_the_inventory(
+    server: RunningServer, station: Any
+) -> None:
     station.report_parts = [[HEARTBEAT], [AVAILABILITY, POWER]]
     station.report_order = [1, 0]  # the last part first: seqNo decides, not the order of arrival
     async with server.api() as api:
@@ -85,7 +97,10 @@ async def test_base_report_parts_are_assembled_into_the_inventory(server: Runnin
 
         station.rec.answers["GetBaseReport"] = "NotSupported"
         refused = (await api.post("/API/GetBaseReport/CP1")).json()
-        assert refused["status"] == "NotSupported" and station.rec.last("GetBaseReport")["report_base"] == "FullInventory"
+        assert (
+            refused["status"] == "NotSupported"
+            and station.rec.last("GetBaseReport")["report_base"] == "FullInventory"
+        )
         bad = await api.post("/API/GetBaseReport/CP1", params={"reportBase": "Everything"})
         assert bad.status_code == 400 and "reportBase 'Everything'" in bad.json()["detail"]
 
@@ -103,7 +118,9 @@ async def test_report_with_criteria_and_components(server: RunningServer, statio
         assert station.rec.last("GetReport") == {
             "request_id": 4242,
             "component_criteria": ["Problem", "Available"],
-            "component_variable": [{"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}}],
+            "component_variable": [
+                {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}}
+            ],
         }
 
         async def stored() -> bool:
@@ -138,7 +155,11 @@ async def test_get_and_set_many_variables_store_each_result(server: RunningServe
             ("Missing", "UnknownVariable", None),
         ]
         wire = station.rec.last("GetVariables")["get_variable_data"]
-        assert wire[1] == {"component": {"name": "AuthCtrlr"}, "variable": {"name": "Enabled"}, "attribute_type": "Actual"}
+        assert wire[1] == {
+            "component": {"name": "AuthCtrlr"},
+            "variable": {"name": "Enabled"},
+            "attribute_type": "Actual",
+        }
 
         station.rec.answers["SetVariables:AuthCtrlr.Enabled"] = "Rejected"
         written = await api.post(
@@ -160,7 +181,9 @@ async def test_get_and_set_many_variables_store_each_result(server: RunningServe
         assert stored["Enabled"] == {"value": "true", "status": "Rejected"}  # the value read before stays
         assert stored["Missing"] == {"status": "UnknownVariable"}
 
-        bad = await api.post("/API/SetVariables/CP1", json={"variables": [{"component": "A", "variable": "B"}]})
+        bad = await api.post(
+            "/API/SetVariables/CP1", json={"variables": [{"component": "A", "variable": "B"}]}
+        )
         assert bad.status_code == 400 and "variables.0.value" in bad.json()["detail"]
         empty = await api.post("/API/GetVariables/CP1")
         assert empty.status_code == 400 and "JSON body" in empty.json()["detail"]
@@ -185,7 +208,11 @@ async def test_configuration_of_a_16_charger_is_kept(server: RunningServer) -> N
 TWO_X_ONLY = [
     ("/API/GetBaseReport/CP1", None, "GetBaseReport is 2.x only"),
     ("/API/GetReport/CP1", {}, "GetReport is 2.x only"),
-    ("/API/GetVariables/CP1", {"variables": [{"component": "A", "variable": "B"}]}, "GetVariables is 2.x only"),
+    (
+        "/API/GetVariables/CP1",
+        {"variables": [{"component": "A", "variable": "B"}]},
+        "GetVariables is 2.x only",
+    ),
     ("/API/SetVariables/CP1", {"variables": [{"component": "A", "variable": "B", "value": "1"}]}, "2.x only"),
     ("/API/GetTransactionStatus/CP1", None, "GetTransactionStatus is 2.x only"),
     ("/API/SetDisplayMessage/CP1", {"id": 1, "text": "hi"}, "SetDisplayMessage is 2.x only"),
@@ -201,7 +228,9 @@ TWO_X_ONLY = [
 ]
 
 
-async def test_a_16_charger_asked_for_a_2x_operation_gets_400_naming_the_version(server: RunningServer) -> None:
+async def test_a_16_charger_asked_for_a_2x_operation_gets_400_naming_the_version(
+    server: RunningServer,
+) -> None:
     await server.add_charge_point("CP1")
     async with connected(server, "CP1", "ocpp1.6") as charger, server.api() as api:
         for path, body, words in TWO_X_ONLY:

@@ -50,7 +50,9 @@ async def test_set_report_and_clear_monitors(server: RunningServer, station: Any
             "variable": {"name": "Power"},
         }
         monitor_id = results[0]["id"]
-        bad = await api.post("/API/SetVariableMonitoring/CP1", json={"monitors": [{**POWER_MONITOR, "severity": 12}]})
+        bad = await api.post(
+            "/API/SetVariableMonitoring/CP1", json={"monitors": [{**POWER_MONITOR, "severity": 12}]}
+        )
         assert bad.status_code == 400 and "monitors.0.severity" in bad.json()["detail"]
 
         asked = await api.post("/API/GetMonitoringReport/CP1", json={"criteria": ["ThresholdMonitoring"]})
@@ -102,7 +104,9 @@ async def test_events_per_component_and_variable(server: RunningServer, station:
 
     await station.call(
         call201.NotifyEvent(
-            generated_at=now_text(), seq_no=0, event_data=[event(1, "EVSE", "Power"), event(2, "EVSE", "Current")]
+            generated_at=now_text(),
+            seq_no=0,
+            event_data=[event(1, "EVSE", "Power"), event(2, "EVSE", "Current")],
         )
     )
     await station.call(

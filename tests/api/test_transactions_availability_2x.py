@@ -50,7 +50,10 @@ async def test_availability_of_an_evse_and_of_one_connector(server: RunningServe
         station.rec.answers["ChangeAvailability"] = "Scheduled"
         answer = await api.post("/API/ChangeAvailability/CP1/1/Operative")
         assert answer.json() == {"status": "Scheduled"}
-        assert station.rec.last("ChangeAvailability") == {"operational_status": "Operative", "evse": {"id": 1}}
+        assert station.rec.last("ChangeAvailability") == {
+            "operational_status": "Operative",
+            "evse": {"id": 1},
+        }
         sent = len(station.rec.received)
         unknown = await api.post("/API/ChangeAvailability/CP1/1/Operative", params={"connector": "3"})
         assert unknown.status_code == 400
