@@ -76,10 +76,11 @@ async def report(db: Db, charge_point_id: str, kind: str, request_id: int | None
             ReportPart.kind == kind,
             ReportPart.request_id == request_id,
         )
-        .order_by(ReportPart.seq_no, ReportPart.id)
+        .order_by(ReportPart.id)
     )
-    parts = (await db.scalars(query)).all()
-    return Report(request_id, parts) if parts else None
+    # A part sent again (the station did not see our answer) replaces the earlier copy of that seqNo.
+    by_seq = {part.seq_no: part for part in (await db.scalars(query)).all()}
+    return Report(request_id, [by_seq[seq] for seq in sorted(by_seq)]) if by_seq else None
 
 
 async def count_parts(db: Db, charge_point_id: str, kind: str, request_id: int) -> int:
