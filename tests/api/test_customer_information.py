@@ -3,20 +3,9 @@ certificate; the NotifyCustomerInformation parts put together and kept; bad requ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
-from tests.support.chargers import connected
 from tests.support.server import RunningServer
-
-
-@pytest.fixture
-async def station(server: RunningServer) -> AsyncIterator[Any]:
-    await server.add_charge_point("CP1")
-    async with connected(server, "CP1", "ocpp2.0.1") as cp:
-        yield cp
 
 
 async def test_report_and_clear_a_customer(server: RunningServer, station: Any) -> None:

@@ -4,10 +4,8 @@ the failure kinds of the command routes (CallError, a schema-breaking answer, no
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from ocpp.exceptions import InternalError
 
 from tests.support.chargers import connected
@@ -48,13 +46,6 @@ POWER = {
         "supports_monitoring": True,
     },
 }
-
-
-@pytest.fixture
-async def station(server: RunningServer) -> AsyncIterator[Any]:
-    await server.add_charge_point("CP1")
-    async with connected(server, "CP1", "ocpp2.0.1") as cp:
-        yield cp
 
 
 async def variables(api: Any, **filters: str) -> list[dict[str, Any]]:

@@ -4,13 +4,11 @@ answer that breaks the schema."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from ocpp.v201 import call as call201
 
-from tests.support.chargers import connected, now_text
+from tests.support.chargers import now_text
 from tests.support.server import RunningServer
 
 POWER_MONITOR = {
@@ -21,13 +19,6 @@ POWER_MONITOR = {
     "value": 22000,
     "severity": 4,
 }
-
-
-@pytest.fixture
-async def station(server: RunningServer) -> AsyncIterator[Any]:
-    await server.add_charge_point("CP1")
-    async with connected(server, "CP1", "ocpp2.0.1") as cp:
-        yield cp
 
 
 async def test_set_report_and_clear_monitors(server: RunningServer, station: Any) -> None:

@@ -4,31 +4,26 @@ are kept and read back, put together, with `GET /API/CustomerInformation/{cp}/{r
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
-from chargegrid.api.command_http import COMMAND_RESPONSES, parse_int, send_command, services_of
-from chargegrid.api.outcomes import outcome_response
-from chargegrid.api.reports_view import not_reported, report_view
-from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
+from chargegrid.api.command_http import COMMAND_RESPONSES, send_command
+from chargegrid.api.reports_view import requested, stored_report
+from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
 from chargegrid.ocpp.commands import CertificateHash, CustomerInformation
 from chargegrid.ocpp.commands.customer import TokenType
-from chargegrid.store import report_parts
 
 router = APIRouter(tags=["Customer information"], dependencies=[Depends(require_api_key)])
 
 CP = Path(alias="chargePointId", description="The charge point id")
 
 
-class CertificateBody(CamelBody):
-    hash_algorithm: Literal["SHA256", "SHA384", "SHA512"]
-    issuer_name_hash: str = Field(min_length=1, max_length=128)
-    issuer_key_hash: str = Field(min_length=1, max_length=128)
-    serial_number: str = Field(min_length=1, max_length=40)
+class CertificateBody(CertificateHash):
+    model_config = CAMEL
 
 
 class CustomerInformationBody(CamelBody):
@@ -66,8 +61,7 @@ async def customer_information(request: Request, cp: str = CP) -> JSONResponse:
         id_token_type=body.id_token_type,
         certificate=certificate,
     )
-    outcome = await send_command(request, cp, command)
-    return outcome_response(cp, outcome, {"status": outcome.status.value, "requestId": command.request_id})
+    return requested(cp, await send_command(request, cp, command), command.request_id)
 
 
 @router.get(
@@ -80,9 +74,6 @@ async def customer_information(request: Request, cp: str = CP) -> JSONResponse:
 async def stored_customer_information(
     request: Request, cp: str = CP, request_id: str = Path(alias="requestId")
 ) -> dict[str, Any]:
-    rid = parse_int("requestId", request_id)
-    async with services_of(request).db() as db:
-        found = await report_parts.report(db, cp, "NotifyCustomerInformation", rid)
-    if found is None:
-        raise not_reported(cp, "customer information")
-    return {**report_view(found), "data": "".join(p.payload.get("data", "") for p in found.parts)}
+    kind, what = "NotifyCustomerInformation", "customer information"
+    view, found = await stored_report(request, cp, kind, request_id, what)
+    return {**view, "data": "".join(part.payload.get("data", "") for part in found.parts)}

@@ -20,14 +20,14 @@ from pydantic import Field
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
 from chargegrid.api.command_http import command_route, parse_choice, send_command, services_of
 from chargegrid.api.outcomes import outcome_response
-from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
+from chargegrid.api.reports_view import requested
+from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
 from chargegrid.domain import device_model, reports
 from chargegrid.domain.device_model import VariableUpdate
 from chargegrid.ocpp.commands import (
     GetBaseReport,
     GetReport,
     GetVariables,
-    Outcome,
     ReportTarget,
     SetVariables,
     VariableRef,
@@ -44,13 +44,8 @@ CP = Path(alias="chargePointId", description="The charge point id")
 REPORT_BASES = {b.lower(): b for b in ("ConfigurationInventory", "FullInventory", "SummaryInventory")}
 
 
-class TargetBody(CamelBody):
-    component: str = Field(min_length=1, max_length=50)
-    component_instance: str | None = Field(default=None, max_length=50)
-    evse: int | None = Field(default=None, ge=0)
-    connector: int | None = Field(default=None, ge=0)
-    variable: str | None = Field(default=None, min_length=1, max_length=50)
-    variable_instance: str | None = Field(default=None, max_length=50)
+class TargetBody(ReportTarget):
+    model_config = CAMEL
 
     def target(self) -> ReportTarget:
         return ReportTarget(**self.model_dump())
@@ -62,22 +57,16 @@ class ReportBody(CamelBody):
     request_id: int | None = Field(default=None, ge=0)
 
 
-class VariableBody(CamelBody):
-    component: str = Field(min_length=1, max_length=50)
-    variable: str = Field(min_length=1, max_length=50)
-    component_instance: str | None = Field(default=None, max_length=50)
-    variable_instance: str | None = Field(default=None, max_length=50)
-    evse: int | None = Field(default=None, ge=0)
-    connector: int | None = Field(default=None, ge=0)
-    attribute: Literal["Actual", "Target", "MinSet", "MaxSet"] | None = None
+class VariableBody(VariableRef):
+    model_config = CAMEL
 
 
 class GetVariablesBody(CamelBody):
     variables: list[VariableBody] = Field(min_length=1)
 
 
-class SetVariableBody(VariableBody):
-    value: str = Field(max_length=1000)
+class SetVariableBody(VariableValue):
+    model_config = CAMEL
 
 
 class SetVariablesBody(CamelBody):
@@ -87,10 +76,6 @@ class SetVariablesBody(CamelBody):
 _REPORT_EXAMPLE = {"criteria": ["Problem"], "components": [{"component": "EVSE", "evse": 1}]}
 _GET_EXAMPLE = {"variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"}]}
 _SET_EXAMPLE = {"variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"}]}
-
-
-def report_answer(cp: str, outcome: Outcome, request_id: int) -> JSONResponse:
-    return outcome_response(cp, outcome, {"status": outcome.status.value, "requestId": request_id})
 
 
 @command_route(
@@ -109,7 +94,7 @@ async def get_base_report(
     report_base: str = Query("FullInventory", alias="reportBase"),
 ) -> JSONResponse:
     command = GetBaseReport(report_base=parse_choice("reportBase", report_base, REPORT_BASES))
-    return report_answer(cp, await send_command(request, cp, command), command.request_id)
+    return requested(cp, await send_command(request, cp, command), command.request_id)
 
 
 @command_route(
@@ -131,7 +116,7 @@ async def get_report(request: Request, cp: str = CP) -> JSONResponse:
     command = GetReport(
         criteria=tuple(body.criteria), targets=tuple(t.target() for t in body.components), **fields
     )
-    return report_answer(cp, await send_command(request, cp, command), command.request_id)
+    return requested(cp, await send_command(request, cp, command), command.request_id)
 
 
 def _result(item: dict[str, Any], value_field: str | None) -> dict[str, Any]:

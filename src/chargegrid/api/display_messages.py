@@ -19,10 +19,8 @@ from chargegrid.api.command_http import (
     parse_int,
     run_command,
     send_command,
-    services_of,
 )
-from chargegrid.api.outcomes import outcome_response
-from chargegrid.api.reports_view import not_reported, report_view
+from chargegrid.api.reports_view import requested, stored_report
 from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
 from chargegrid.ocpp.commands import (
     ClearDisplayMessage,
@@ -31,7 +29,6 @@ from chargegrid.ocpp.commands import (
     SetDisplayMessage,
 )
 from chargegrid.ocpp.commands.display import Priority, State
-from chargegrid.store import report_parts
 
 router = APIRouter(tags=["Display messages"], dependencies=[Depends(require_api_key)])
 
@@ -100,8 +97,7 @@ async def get_display_messages(request: Request, cp: str = CP) -> JSONResponse:
     if await request.body():
         body = await read_body(request, GetDisplayMessagesBody, "GetDisplayMessages", '{"ids": [1]}')
     command = GetDisplayMessages(ids=tuple(body.ids), priority=body.priority, state=body.state)
-    outcome = await send_command(request, cp, command)
-    return outcome_response(cp, outcome, {"status": outcome.status.value, "requestId": command.request_id})
+    return requested(cp, await send_command(request, cp, command), command.request_id)
 
 
 @command_route(
@@ -128,9 +124,5 @@ async def clear_display_message(
 async def stored_display_messages(
     request: Request, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
 ) -> dict[str, Any]:
-    rid = parse_int("requestId", request_id) if request_id is not None else None
-    async with services_of(request).db() as db:
-        found = await report_parts.report(db, cp, "NotifyDisplayMessages", rid)
-    if found is None:
-        raise not_reported(cp, "display messages")
-    return {**report_view(found), "messages": found.items("messageInfo")}
+    view, found = await stored_report(request, cp, "NotifyDisplayMessages", request_id, "display messages")
+    return {**view, "messages": found.items("messageInfo")}

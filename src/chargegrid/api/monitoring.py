@@ -19,10 +19,9 @@ from chargegrid.api.command_http import (
     send_command,
     services_of,
 )
-from chargegrid.api.device_model import TargetBody, VariableBody
-from chargegrid.api.outcomes import outcome_response
-from chargegrid.api.reports_view import not_reported, report_view
-from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
+from chargegrid.api.device_model import TargetBody
+from chargegrid.api.reports_view import requested, stored_report, with_results
+from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
 from chargegrid.ocpp.commands import (
     ClearVariableMonitoring,
     GetMonitoringReport,
@@ -33,19 +32,14 @@ from chargegrid.ocpp.commands import (
 )
 from chargegrid.ocpp.wire import format_time
 from chargegrid.store import events as events_store
-from chargegrid.store import report_parts
 
 router = APIRouter(tags=["Monitoring"], dependencies=[Depends(require_api_key)])
 
 CP = Path(alias="chargePointId", description="The charge point id")
 
 
-class MonitorBody(VariableBody):
-    id: int | None = Field(default=None, ge=0)
-    type: Literal["UpperThreshold", "LowerThreshold", "Delta", "Periodic", "PeriodicClockAligned"]
-    value: float
-    severity: int = Field(ge=0, le=9)
-    transaction: bool = False
+class MonitorBody(MonitorSetting):
+    model_config = CAMEL
 
 
 class SetMonitorsBody(CamelBody):
@@ -93,9 +87,7 @@ _SET_EXAMPLE = {
 async def set_variable_monitoring(request: Request, cp: str = CP) -> JSONResponse:
     body = await read_body(request, SetMonitorsBody, "SetVariableMonitoring", str(_SET_EXAMPLE))
     command = SetVariableMonitoring(items=tuple(MonitorSetting(**m.model_dump()) for m in body.monitors))
-    outcome = await send_command(request, cp, command)
-    results = (outcome.raw or {}).get("setMonitoringResult", [])
-    return outcome_response(cp, outcome, {"status": outcome.status.value, "results": results})
+    return with_results(cp, await send_command(request, cp, command), "setMonitoringResult")
 
 
 @command_route(
@@ -139,8 +131,7 @@ async def set_monitoring_level(request: Request, cp: str = CP, severity: str = P
 async def clear_variable_monitoring(request: Request, cp: str = CP) -> JSONResponse:
     body = await read_body(request, ClearMonitorsBody, "ClearVariableMonitoring", '{"ids": [1]}')
     outcome = await send_command(request, cp, ClearVariableMonitoring(ids=tuple(body.ids)))
-    results = (outcome.raw or {}).get("clearMonitoringResult", [])
-    return outcome_response(cp, outcome, {"status": outcome.status.value, "results": results})
+    return with_results(cp, outcome, "clearMonitoringResult")
 
 
 @command_route(
@@ -161,8 +152,7 @@ async def get_monitoring_report(request: Request, cp: str = CP) -> JSONResponse:
     command = GetMonitoringReport(
         criteria=tuple(body.criteria), targets=tuple(t.target() for t in body.components)
     )
-    outcome = await send_command(request, cp, command)
-    return outcome_response(cp, outcome, {"status": outcome.status.value, "requestId": command.request_id})
+    return requested(cp, await send_command(request, cp, command), command.request_id)
 
 
 @router.get(
@@ -176,12 +166,8 @@ async def get_monitoring_report(request: Request, cp: str = CP) -> JSONResponse:
 async def stored_monitors(
     request: Request, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
 ) -> dict[str, Any]:
-    rid = parse_int("requestId", request_id) if request_id is not None else None
-    async with services_of(request).db() as db:
-        found = await report_parts.report(db, cp, "NotifyMonitoringReport", rid)
-    if found is None:
-        raise not_reported(cp, "monitors")
-    return {**report_view(found), "monitors": found.items("monitor")}
+    view, found = await stored_report(request, cp, "NotifyMonitoringReport", request_id, "monitors")
+    return {**view, "monitors": found.items("monitor")}
 
 
 @router.get(

@@ -17,10 +17,15 @@ from chargegrid.api.command_http import bad_request
 M = TypeVar("M", bound=BaseModel)
 
 
-class CamelBody(BaseModel):
-    """A request body written in camelCase, strict about unknown fields."""
+# A body written in camelCase, strict about unknown fields. A body that has the fields of a command's
+# part subclasses that part with this config, so the field rules are written once (in the command).
+CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+class CamelBody(BaseModel):
+    """A request body of its own, written in camelCase."""
+
+    model_config = CAMEL
 
 
 def body_doc(model: type[BaseModel], example: dict[str, Any] | None = None) -> dict[str, Any]:
