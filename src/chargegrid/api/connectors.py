@@ -10,7 +10,7 @@ import re
 
 from fastapi import Request
 
-from chargegrid.api.command_http import bad_request, services_of
+from chargegrid.api.command_http import bad_request, parse_int, services_of
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import inventory as inventory_store
@@ -56,3 +56,15 @@ async def check_reported(request: Request, cp: str, evse: int, connector: int | 
             f"connector {connector} of EVSE {evse} was never reported by charge point {cp!r} "
             f"(known connectors of EVSE {evse}: {listed or 'none yet'})"
         )
+
+
+async def connector_of_evse(request: Request, cp: str, evse: int | None, text: str | None) -> int | None:
+    """The `?connector=` of a route aimed at EVSE `evse` (None when absent), checked against what the
+    station reported."""
+    if text is None:
+        return None
+    connector = parse_int("connector", text, minimum=1)
+    if evse is None:
+        raise bad_request("connector needs the EVSE: give the EVSE id in the path as well")
+    await check_reported(request, cp, evse, connector)
+    return connector

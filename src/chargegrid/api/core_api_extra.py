@@ -24,7 +24,7 @@ from chargegrid.api.command_http import (
     run_command,
     send_command,
 )
-from chargegrid.api.connectors import check_reported
+from chargegrid.api.connectors import connector_of_evse
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.ocpp.commands import (
     CancelReservation,
@@ -89,11 +89,7 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         # camelCase: a path parameter on the long route, an (undocumented) query one on the short
         connector_id = parse_int("connectorId", connectorId) if connectorId is not None else None
-        evse_connector = parse_int("connector", connector, minimum=1) if connector is not None else None
-        if evse_connector is not None:
-            if connector_id is None:
-                raise bad_request("connector needs the EVSE: use /API/TriggerMessage/{cp}/{message}/{evseId}")
-            await check_reported(request, cp, connector_id, evse_connector)
+        evse_connector = await connector_of_evse(request, cp, connector_id, connector)
         command = TriggerMessage(message=message, connector=connector_id, evse_connector=evse_connector)
         return await run_command(request, cp, command)
 
@@ -116,9 +112,7 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         connector_id = parse_int("connectorId", connector)
         operative = parse_choice("availability", availability, {"operative": True, "inoperative": False})
-        within = parse_int("connector", evse_connector, minimum=1) if evse_connector is not None else None
-        if within is not None:
-            await check_reported(request, cp, connector_id, within)
+        within = await connector_of_evse(request, cp, connector_id, evse_connector)
         command = ChangeAvailability(connector=connector_id, operative=operative, evse_connector=within)
         return await run_command(request, cp, command)
 
