@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.api.helpers import check_failure_kinds
 from tests.support.server import RunningServer
 
 
@@ -71,3 +72,10 @@ async def test_bad_customer_requests_are_400_and_not_sent(server: RunningServer,
         long_id = await api.post("/API/CustomerInformation/CP1", json={"customerIdentifier": "c" * 65})
         assert long_id.status_code == 400 and "customerIdentifier" in long_id.json()["detail"]
         assert station.rec.received == []
+
+
+async def test_failures_of_the_customer_information_route(impatient: tuple[RunningServer, Any]) -> None:
+    server, station = impatient
+    async with server.api() as api:
+        send = lambda: api.post("/API/CustomerInformation/CP1", json={"idToken": "T1"})  # noqa: E731
+        await check_failure_kinds(station, "CustomerInformation", send)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ocpp.exceptions import InternalError
 
+from tests.api.helpers import check_failure_kinds
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
 
@@ -231,20 +232,14 @@ async def test_a_16_charger_asked_for_a_2x_operation_gets_400_naming_the_version
         assert charger.rec.received == []
 
 
-async def test_failures_of_the_device_model_routes(server_factory: Any) -> None:
-    async with server_factory(call_timeout=0.3) as server:
-        await server.add_charge_point("CP1")
-        async with connected(server, "CP1", "ocpp2.0.1") as station, server.api() as api:
-            station.rec.errors["GetVariables"] = InternalError(description="device model locked")
-            body = {"variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"}]}
-            failed = await api.post("/API/GetVariables/CP1", json=body)
-            assert (failed.status_code, failed.json()) == (
-                502,
-                {"status": "CallError", "errorCode": "InternalError", "description": "device model locked"},
-            )
-            station.rec.delays["GetBaseReport"] = 0.8
-            late = await api.post("/API/GetBaseReport/CP1")
-            assert (late.status_code, late.json()) == (200, {"status": "Timeout"})
-            assert await variables(api) == []
-            offline = await api.post("/API/GetBaseReport/NOPE")
-            assert offline.status_code == 404
+async def test_failures_of_the_device_model_routes(impatient: tuple[RunningServer, Any]) -> None:
+    server, station = impatient
+    async with server.api() as api:
+        await check_failure_kinds(station, "GetBaseReport", lambda: api.post("/API/GetBaseReport/CP1"))
+        body = {"variables": [{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"}]}
+        station.rec.errors["GetVariables"] = InternalError(description="device model locked")
+        failed = await api.post("/API/GetVariables/CP1", json=body)
+        assert (failed.status_code, failed.json()["errorCode"]) == (502, "InternalError")
+        assert await variables(api) == []  # nothing stored from failed answers
+        offline = await api.post("/API/GetBaseReport/NOPE")
+        assert offline.status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.chargers import connected
+from tests.api.helpers import check_failure_kinds
 from tests.support.server import RunningServer
 
 
@@ -87,13 +87,11 @@ async def test_set_read_back_and_clear_messages(server: RunningServer, station: 
         assert len(earlier.json()["messages"]) == 2
 
 
-async def test_no_messages_and_failures(server_factory: Any) -> None:
-    async with server_factory(call_timeout=0.3) as server:
-        await server.add_charge_point("CP1")
-        async with connected(server, "CP1", "ocpp2.0.1") as station, server.api() as api:
-            assert (await api.post("/API/GetDisplayMessages/CP1")).json()["status"] == "Unknown"
-            missing = await api.get("/API/DisplayMessages/CP1")
-            assert missing.status_code == 404 and "no display messages" in missing.json()["detail"]
-            station.rec.delays["ClearDisplayMessage"] = 0.8
-            late = await api.post("/API/ClearDisplayMessage/CP1/5")
-            assert (late.status_code, late.json()) == (200, {"status": "Timeout"})
+async def test_no_messages_and_failures(impatient: tuple[RunningServer, Any]) -> None:
+    server, station = impatient
+    async with server.api() as api:
+        assert (await api.post("/API/GetDisplayMessages/CP1")).json()["status"] == "Unknown"
+        missing = await api.get("/API/DisplayMessages/CP1")
+        assert missing.status_code == 404 and "no display messages" in missing.json()["detail"]
+        send = lambda: api.post("/API/SetDisplayMessage/CP1", json={"id": 1, "text": "hi"})  # noqa: E731
+        await check_failure_kinds(station, "SetDisplayMessage", send)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ocpp.v201 import call as call201
 
-from tests.api.helpers import now
+from tests.api.helpers import check_failure_kinds, now
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
 
@@ -116,3 +116,13 @@ async def test_connectors_named_by_the_device_model_count_as_reported(server: Ru
         await server.wait_for(reported)
         after = await api.post("/API/ChangeAvailability/CP1/2/Inoperative", params={"connector": "1"})
         assert after.json() == {"status": "Accepted"}
+
+
+async def test_failures_of_the_transaction_status_route(impatient: tuple[RunningServer, Any]) -> None:
+    server, station = impatient
+    async with server.api() as api:
+        send = lambda: api.get("/API/GetTransactionStatus/CP1/tx-1")  # noqa: E731
+        await check_failure_kinds(station, "GetTransactionStatus", send, garbage="perhaps")
+        station.rec.answers["GetTransactionStatus"] = "yes"
+        answer = await send()
+        assert answer.json() == {"status": "Accepted", "messagesInQueue": True, "ongoingIndicator": False}
