@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import COMMAND_RESPONSES, send_command
 from chargegrid.api.reports_view import requested, stored_report
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import CertificateHash, CustomerInformation
 from chargegrid.ocpp.commands.customer import TokenType
 
@@ -40,6 +41,7 @@ _EXAMPLE = {"report": True, "clear": False, "idToken": "04A2B3C4", "idTokenType"
 
 @router.post(
     "/API/CustomerInformation/{chargePointId}",
+    dependencies=[require_scope(Scope.command)],
     summary="Ask a 2.x station to report and/or clear a customer's data",
     description='JSON body: {"report": true, "clear": false, and exactly one of "customerIdentifier", '
     '"idToken" (with "idTokenType", default ISO14443) or "certificate" ({"hashAlgorithm", '
@@ -66,6 +68,7 @@ async def customer_information(request: Request, cp: str = CP) -> JSONResponse:
 
 @router.get(
     "/API/CustomerInformation/{chargePointId}/{requestId}",
+    dependencies=[require_scope(Scope.read)],
     summary="What a 2.x station reported about a customer",
     description='The NotifyCustomerInformation parts of that request, put together: {"requestId", '
     '"complete", "parts", "receivedAt", "data": the parts\' data joined in seqNo order}. 404 when none.',

@@ -17,13 +17,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import command_route, parse_choice, send_command, services_of
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.api.reports_view import requested
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
 from chargegrid.domain import device_model, reports
 from chargegrid.domain.device_model import VariableUpdate
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     GetBaseReport,
     GetReport,
@@ -232,6 +233,7 @@ def variable_view(row: DeviceVariable) -> dict[str, Any]:
 
 @router.get(
     "/API/Variables/{chargePointId}",
+    dependencies=[require_scope(Scope.read)],
     summary="A station's stored variables (2.x device model, 1.6 configuration keys)",
     description="What the station reported (NotifyReport after GetBaseReport/GetReport) and what "
     "Get/SetVariables and 1.6 GetConfiguration answered, one entry per variable: `component` (null for a "

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import (
     command_route,
     parse_int,
@@ -22,6 +22,7 @@ from chargegrid.api.command_http import (
 )
 from chargegrid.api.reports_view import requested, stored_report
 from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ClearDisplayMessage,
     GetDisplayMessages,
@@ -115,6 +116,7 @@ async def clear_display_message(
 
 @router.get(
     "/API/DisplayMessages/{chargePointId}",
+    dependencies=[require_scope(Scope.read)],
     summary="The display messages a 2.x station last reported",
     description="The NotifyDisplayMessages parts of one GetDisplayMessages request (default: the newest "
     'request), put together: {"requestId", "complete", "parts", "receivedAt", "messages": [messageInfo '

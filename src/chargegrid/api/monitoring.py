@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import (
     command_route,
     parse_choice,
@@ -22,6 +22,7 @@ from chargegrid.api.command_http import (
 from chargegrid.api.device_model import TargetBody
 from chargegrid.api.reports_view import requested, stored_report, with_results
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ClearVariableMonitoring,
     GetMonitoringReport,
@@ -157,6 +158,7 @@ async def get_monitoring_report(request: Request, cp: str = CP) -> JSONResponse:
 
 @router.get(
     "/API/Monitoring/{chargePointId}",
+    dependencies=[require_scope(Scope.read)],
     summary="The monitors a 2.x station last reported",
     description="The NotifyMonitoringReport parts of one request (default: the newest), put together: "
     '{"requestId", "complete", "parts", "receivedAt", "monitors": [{"component", "variable", '
@@ -172,6 +174,7 @@ async def stored_monitors(
 
 @router.get(
     "/API/DeviceEvents/{chargePointId}",
+    dependencies=[require_scope(Scope.read)],
     summary="Events a 2.x station reported (NotifyEvent), per component/variable",
     description="One entry per reported event, newest first: the eventData item as the station sent "
     "it plus `receivedAt`. Filter with `component` and `variable` (exact names); `limit` (default 100, "

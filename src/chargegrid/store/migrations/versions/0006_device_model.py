@@ -1,7 +1,7 @@
 """device model: the variable inventory per station and the parts of multi-part reports
 
-Revision ID: 0005_device_model
-Revises: 0004
+Revision ID: 0006_device_model
+Revises: 0005_integrations
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0005_device_model"
-down_revision = "0004"
+revision = "0006_device_model"
+down_revision = "0005_integrations"
 branch_labels = None
 depends_on = None
 
