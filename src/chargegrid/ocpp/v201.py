@@ -13,6 +13,7 @@ from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
 from chargegrid.domain.payments import session_cost_cents
 from chargegrid.domain.transactions import TxEvent, TxEventResult
+from chargegrid.ocpp.report_handlers import REPORT_ROUTES
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status, stored_as
@@ -86,6 +87,8 @@ class V201Handlers(Handlers):
 
     async def status_notification(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
+        # Every (EVSE, connector) seen, for commands aimed at one (the stored state keeps one per EVSE).
+        self.session.extra.setdefault("evse_connectors", set()).add((evse_id, p["connectorId"]))
         await self._status(
             evse_id,
             p["connectorStatus"],
@@ -205,17 +208,14 @@ V201Handlers.ROUTES = {
             "PublishFirmwareStatusNotification",
         )
     },
+    **REPORT_ROUTES,
     **{
         kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
-            "NotifyReport",
             "SecurityEventNotification",
             "NotifyChargingLimit",
             "ClearedChargingLimit",
-            "NotifyMonitoringReport",
-            "NotifyCustomerInformation",
-            "NotifyDisplayMessages",
             "ReportChargingProfiles",
             "NotifyEVChargingSchedule",
         )

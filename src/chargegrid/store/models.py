@@ -235,6 +235,7 @@ class User(Base):
 # Tables of other topics live in their own modules; importing them here puts them in Base.metadata.
 from chargegrid.store import (  # noqa: E402, F401
     command_models,
+    device_model_tables,
     integration_models,
     operation_models,
     payment_models,

@@ -17,6 +17,8 @@ from chargegrid.ocpp.commands.certificates import (
     InstallCertificate,
 )
 from chargegrid.ocpp.commands.cost import CostUpdated
+from chargegrid.ocpp.commands.customer import CustomerInformation
+from chargegrid.ocpp.commands.display import ClearDisplayMessage, GetDisplayMessages, SetDisplayMessage
 from chargegrid.ocpp.commands.maintenance import (
     GetDiagnostics,
     GetLog,
@@ -24,9 +26,18 @@ from chargegrid.ocpp.commands.maintenance import (
     UnpublishFirmware,
     UpdateFirmware,
 )
+from chargegrid.ocpp.commands.monitoring import (
+    ClearVariableMonitoring,
+    GetMonitoringReport,
+    SetMonitoringBase,
+    SetMonitoringLevel,
+    SetVariableMonitoring,
+)
 from chargegrid.ocpp.commands.provisioning import (
     ChangeConfiguration,
+    GetBaseReport,
     GetConfiguration,
+    GetReport,
     GetVariables,
     SetVariables,
 )
@@ -80,6 +91,17 @@ AnyCommand = Annotated[
     | GetInstalledCertificateIds
     | DeleteCertificate
     | CostUpdated
+    | GetBaseReport
+    | GetReport
+    | SetDisplayMessage
+    | GetDisplayMessages
+    | ClearDisplayMessage
+    | SetVariableMonitoring
+    | SetMonitoringBase
+    | SetMonitoringLevel
+    | ClearVariableMonitoring
+    | GetMonitoringReport
+    | CustomerInformation
     | RawMessage,
     Field(discriminator="kind"),
 ]

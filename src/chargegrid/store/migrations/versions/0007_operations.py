@@ -1,7 +1,7 @@
 """operations: reservations, local lists, log and firmware requests, installed certificates
 
-Revision ID: 0005_operations
-Revises: 0005_integrations
+Revision ID: 0007_operations
+Revises: 0006_device_model
 Create Date: 2026-11-30 13:53:26.293005
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0005_operations"
-down_revision = "0005_integrations"
+revision = "0007_operations"
+down_revision = "0006_device_model"
 branch_labels = None
 depends_on = None
 
