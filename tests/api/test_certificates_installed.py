@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
 
 from tests.api.helpers import is16
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
+from tests.support.tls_certs import issue, make_ca
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 ROOT = {
@@ -119,3 +123,25 @@ async def test_listing_without_an_answer_keeps_what_was_known(server_factory: An
             await server.wait_for(lambda: "CP1" not in server.services.registry)
             offline = await api.get("/API/Certificates/CP1/Installed")
             assert offline.status_code == 404
+
+
+async def test_an_accepted_root_is_kept_as_the_charger_will_name_it(server: RunningServer) -> None:
+    root = make_ca("Chargegrid operator root")
+    leaf = issue(root, "CP1")
+    spki = root.cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    await server.add_charge_point("CP1")
+    async with server.api() as api, connected(server, "CP1", "ocpp2.0.1") as charger:
+        for issued, status in ((leaf, "Accepted"), (root, "Rejected"), (root, "Accepted")):
+            charger.rec.answers["InstallCertificate"] = status
+            body = {"certificateType": "CSMSRootCertificate", "certificate": issued.cert_pem().decode()}
+            assert (await api.post("/API/Certificates/CP1/Install", json=body)).json() == {"status": status}
+        kept = (await api.get("/API/Certificates/CP1/Installed", params={"cached": "true"})).json()
+    # only the accepted self-signed root (a leaf's issuer key is not in its PEM: the next listing has it)
+    [row] = kept["certificates"]
+    assert row["certificateType"] == "CSMSRootCertificate" and row["hashAlgorithm"] == "SHA256"
+    assert row["serialNumber"] == format(root.cert.serial_number, "x")
+    assert row["issuerNameHash"] == hashlib.sha256(root.cert.issuer.public_bytes()).hexdigest()
+    # RFC 6960: the key hash covers the subjectPublicKey bits, for P-256 the 65-byte point ending the SPKI
+    assert row["issuerKeyHash"] == hashlib.sha256(spki[-65:]).hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from chargegrid.domain import certificate_identity
 from chargegrid.domain.operation_reports import FIRMWARE, LOG, PUBLISH
 from chargegrid.ocpp.commands import (
     CancelReservation,
@@ -22,6 +23,7 @@ from chargegrid.ocpp.commands import (
     GetInstalledCertificateIds,
     GetLocalListVersion,
     GetLog,
+    InstallCertificate,
     LocalListEntry,
     OutcomeStatus,
     PublishFirmware,
@@ -129,6 +131,18 @@ async def _installed(db: Db, run: CommandRun, c: GetInstalledCertificateIds) -> 
         await certificates_store.replace(db, run.charge_point_id, types, [])
 
 
+async def _installed_now(db: Db, run: CommandRun, c: InstallCertificate) -> None:
+    """An accepted root certificate is kept at once when we can name it as the charger will (a
+    self-signed root: its own name and key are the issuer's); anything else appears with the next
+    GetInstalledCertificateIds."""
+    if run.outcome.status is not OutcomeStatus.Accepted:
+        return
+    identity = certificate_identity.of_root(c.certificate)
+    if identity is not None:
+        entry = {"certificateType": c.certificate_type, **identity.hash_data}
+        await certificates_store.add(db, run.charge_point_id, entry, subject=identity.subject)
+
+
 async def _deleted(db: Db, run: CommandRun, c: DeleteCertificate) -> None:
     # NotFound: the charger does not have it either way.
     if run.outcome.status in (OutcomeStatus.Accepted, OutcomeStatus.NotFound):
@@ -169,6 +183,8 @@ async def record(db: Db, run: CommandRun) -> None:
             await _installed(db, run, c)
         case DeleteCertificate():
             await _deleted(db, run, c)
+        case InstallCertificate():
+            await _installed_now(db, run, c)
 
 
 RECORDED = (
@@ -183,6 +199,7 @@ RECORDED = (
     UnpublishFirmware,
     GetInstalledCertificateIds,
     DeleteCertificate,
+    InstallCertificate,
 )
 
 
