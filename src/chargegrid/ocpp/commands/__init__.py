@@ -46,7 +46,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 __all__ = [
     "COMMAND_TYPES",
@@ -55,6 +62,7 @@ __all__ = [
     "ChangeAvailability",
     "ChangeConfiguration",
     "ClearCache",
+    "ClearChargingProfile",
     "ClearLimit",
     "Command",
     "CommandError",
@@ -62,6 +70,7 @@ __all__ = [
     "Commands",
     "DataTransfer",
     "DialectBug",
+    "GetChargingProfiles",
     "GetCompositeSchedule",
     "GetConfiguration",
     "GetDiagnostics",
@@ -79,6 +88,7 @@ __all__ = [
     "ReserveNow",
     "Reset",
     "SendLocalList",
+    "SetChargingProfile",
     "SetLimit",
     "SetVariables",
     "TriggerMessage",
