@@ -12,7 +12,14 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, operator_api, payments_api, raw_messages
+from chargegrid.api import (
+    admin_api,
+    charging_profiles,
+    core_api,
+    operator_api,
+    payments_api,
+    raw_messages,
+)
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
@@ -34,7 +41,7 @@ from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, ui_routes)
+FACES = (core_api, raw_messages, charging_profiles, admin_api, operator_api, payments_api, ui_routes)
 OCPP_PREFIX = "/OCPP/"
 
 

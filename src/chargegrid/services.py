@@ -15,6 +15,7 @@ from chargegrid.ocpp.sessions import SessionRegistry
 
 if TYPE_CHECKING:
     from chargegrid.payments.service import PaymentService
+    from chargegrid.smart_charging.profiles import ProfileKeeper
 
 
 @dataclass
@@ -29,3 +30,5 @@ class Services:
     api_key: str
     # Set by the payments face at start-up when Stripe is configured; None means payments are off.
     payments: PaymentService | None = None
+    # Set by the smart charging face at start-up.
+    profiles: ProfileKeeper | None = None
