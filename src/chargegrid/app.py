@@ -19,6 +19,7 @@ from chargegrid.api import (
     operator_api,
     payments_api,
     raw_messages,
+    sites,
 )
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
@@ -41,7 +42,7 @@ from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, charging_profiles, admin_api, operator_api, payments_api, ui_routes)
+FACES = (core_api, raw_messages, charging_profiles, sites, admin_api, operator_api, payments_api, ui_routes)
 OCPP_PREFIX = "/OCPP/"
 
 

@@ -15,6 +15,7 @@ from chargegrid.ocpp.sessions import SessionRegistry
 
 if TYPE_CHECKING:
     from chargegrid.payments.service import PaymentService
+    from chargegrid.smart_charging.load_manager import LoadManager
     from chargegrid.smart_charging.profiles import ProfileKeeper
 
 
@@ -32,3 +33,4 @@ class Services:
     payments: PaymentService | None = None
     # Set by the smart charging face at start-up.
     profiles: ProfileKeeper | None = None
+    load_manager: LoadManager | None = None

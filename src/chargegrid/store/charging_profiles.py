@@ -94,9 +94,9 @@ async def forget_transaction_profiles(db: Db, charge_point_id: str, transaction_
             ChargingProfileRecord.purpose == "TxProfile",
         )
     )
-    for row in rows:
-        if row.profile.get("transactionId") in (transaction_id, None):
-            await db.delete(row)
+    ended = [row.id for row in rows if row.profile.get("transactionId") in (transaction_id, None)]
+    if ended:  # a statement, not the ORM: another writer may have replaced a row meanwhile
+        await db.execute(delete(ChargingProfileRecord).where(ChargingProfileRecord.id.in_(ended)))
 
 
 async def record_report(db: Db, charge_point_id: str, report: dict[str, Any]) -> None:
