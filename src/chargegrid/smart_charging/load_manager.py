@@ -10,9 +10,9 @@ decides when to re-allocate and sends the result:
   well under its limit; at most once per `MEASURED_EVERY` seconds per site). Triggers arriving together
   are handled by one run; runs of a site never overlap.
 - sending: each session gets a TxProfile (id `TX_PROFILE_BASE + connector`, Relative, one period,
-  amperes per phase; a charger that refuses TxProfiles gets a TxDefaultProfile on that connector
-  instead). Lowered limits go out first and are confirmed before any raised limit is sent, so the sum
-  of the limits the chargers hold never exceeds the site limit at any moment.
+  amperes per phase; a charger that answers NotSupported to TxProfiles gets a TxDefaultProfile on that
+  connector instead). Lowered limits go out first and are confirmed before any raised limit is sent, so
+  the sum of the limits the chargers hold never exceeds the site limit at any moment.
 - a charger that is offline keeps what it last accepted: that much stays counted as used.
 - every charger of a site carries a fallback TxDefaultProfile (connector 0, `site.fallback_current_a`),
   sent after each boot and when the site changes; that much is kept free for each idle connector.
@@ -60,6 +60,7 @@ DEFAULT_MAX_A = 32.0  # a connector of unknown rating
 TICK = 30.0  # seconds between checks of the time-of-day limit
 MEASURED_EVERY = 5.0  # seconds: the least time between re-allocations triggered by measured draw
 SETTLE = 0.05  # seconds to gather triggers that arrive together into one run
+RETRY = 1.0  # seconds before a run whose lowered limits were not all accepted is tried again
 ACTOR = "load-manager"
 
 
@@ -74,6 +75,7 @@ class SiteState:
     capacity_a: float = 0.0
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     requested_at: float | None = None
+    running: bool = False  # a run is under way (its limits are being sent)
     last_measured_run: float = 0.0
     runs: int = 0
     profile_messages: int = 0
@@ -207,6 +209,11 @@ class LoadManager:
 
     # ---- triggers ----------------------------------------------------------------------------
 
+    def settled(self, site_id: str) -> bool:
+        """No run under way or asked for: every session holds what the last run gave it."""
+        state = self.sites.get(site_id)
+        return state is not None and not state.running and not state.wake.is_set()
+
     def request(self, site_id: str) -> None:
         state = self.sites.get(site_id)
         if state is None:
@@ -323,6 +330,7 @@ class LoadManager:
     async def _run(self, state: SiteState) -> None:
         while True:
             await state.wake.wait()
+            state.running = True
             await asyncio.sleep(SETTLE)
             state.wake.clear()
             started, state.requested_at = state.requested_at, None
@@ -331,6 +339,8 @@ class LoadManager:
             except Exception:
                 log.exception("re-allocating site %r failed", state.site.id)
                 settled = False
+            finally:
+                state.running = False
             if settled and started is not None:
                 state.latencies.append(clock.monotonic() - started)
                 del state.latencies[:-1000]
@@ -392,7 +402,8 @@ class LoadManager:
         # Lowered limits first, all confirmed, before anything is raised: the site holds at every moment.
         results = await asyncio.gather(*(self._send(state, k, allocation.limits[k]) for k in lower))
         if not all(results):
-            self.request(site.id)  # try again with what the chargers still hold
+            # Try again soon with what the chargers still hold (not at once: a charger may keep refusing).
+            asyncio.get_running_loop().call_later(RETRY, self.request, site.id)
             return False
         results = await asyncio.gather(*(self._send(state, k, allocation.limits[k]) for k in higher))
         return all(results)
@@ -408,7 +419,7 @@ class LoadManager:
         state.profile_messages += 1
         try:
             outcome = await self.keeper.set(cp, connector, profile, actor=ACTOR)
-            if not tx_default and outcome.status in (OutcomeStatus.Rejected, OutcomeStatus.NotSupported):
+            if not tx_default and outcome.status is OutcomeStatus.NotSupported:
                 self.tx_default_only.add(cp)  # it does not take TxProfiles: limit the connector's default
                 state.profile_messages += 1
                 outcome = await self.keeper.set(
