@@ -45,7 +45,7 @@ from chargegrid.domain.charging_profiles import (
 )
 from chargegrid.domain.meter_values import Reading
 from chargegrid.domain.sites import SiteDefinition
-from chargegrid.ocpp.commands import OutcomeStatus
+from chargegrid.ocpp.commands import CommandError, OutcomeStatus
 from chargegrid.services import Services
 from chargegrid.smart_charging.profiles import ProfileKeeper
 from chargegrid.store import sites as site_store
@@ -68,6 +68,7 @@ ACTOR = "load-manager"
 class SiteState:
     site: SiteDefinition
     sessions: dict[Key, int] = field(default_factory=dict)  # running transactions, oldest first
+    charger_tx: dict[Key, str | None] = field(default_factory=dict)  # 2.x: the station's transaction ids
     installed: dict[Key, float] = field(default_factory=dict)  # what each session's charger accepted
     measured: dict[Key, float] = field(default_factory=dict)  # per phase, from meter values
     external: dict[tuple[str, int | None], float] = field(default_factory=dict)  # NotifyChargingLimit
@@ -159,6 +160,7 @@ class LoadManager:
         async with self.services.db() as db:
             for tx in await site_store.open_transactions(db, members):
                 state.sessions[(tx.charge_point_id, tx.connector_id)] = tx.id
+                state.charger_tx[(tx.charge_point_id, tx.connector_id)] = tx.charger_transaction_id
         self.sites[site.id] = state
         for cp in members:
             self.site_of[cp] = site.id
@@ -201,6 +203,7 @@ class LoadManager:
             "measuredA": round(sum(state.measured.get(k, 0.0) for k in state.sessions), 1),
             "chargePoints": members,
             "stats": {
+                "settled": not state.running and not state.wake.is_set(),
                 "reallocations": state.runs,
                 "profileMessages": state.profile_messages,
                 "lastLatencyMs": round(state.latencies[-1] * 1000, 1) if state.latencies else None,
@@ -230,6 +233,7 @@ class LoadManager:
         state = self._state_of(tx.charge_point_id)
         if state is not None:
             state.sessions[(tx.charge_point_id, tx.connector_id)] = tx.id
+            state.charger_tx[(tx.charge_point_id, tx.connector_id)] = tx.charger_transaction_id
             self.request(state.site.id)
 
     async def on_ended(self, tx: Transaction) -> None:
@@ -237,6 +241,7 @@ class LoadManager:
         if state is not None:
             key = (tx.charge_point_id, tx.connector_id)
             state.sessions.pop(key, None)
+            state.charger_tx.pop(key, None)
             # Its TxProfile ended with it; the connector is back on the fallback default.
             state.installed.pop(key, None)
             state.measured.pop(key, None)
@@ -416,16 +421,16 @@ class LoadManager:
         site = state.site
         tx_default = cp in self.tx_default_only
         profile = self._profile(site, connector, amps, None if tx_default else tx_id)
+        charger_tx = state.charger_tx.get(key)
         state.profile_messages += 1
         try:
-            outcome = await self.keeper.set(cp, connector, profile, actor=ACTOR)
+            outcome = await self.keeper.send(cp, connector, profile, charger_tx, actor=ACTOR)
             if not tx_default and outcome.status is OutcomeStatus.NotSupported:
                 self.tx_default_only.add(cp)  # it does not take TxProfiles: limit the connector's default
                 state.profile_messages += 1
-                outcome = await self.keeper.set(
-                    cp, connector, self._profile(site, connector, amps, None), actor=ACTOR
-                )
-        except ProfileRefused as exc:
+                default = self._profile(site, connector, amps, None)
+                outcome = await self.keeper.send(cp, connector, default, None, actor=ACTOR)
+        except (CommandError, ValueError) as exc:  # e.g. a 2.x transaction without its station id
             log.warning("cannot limit %s connector %d: %s", cp, connector, exc)
             return False
         if outcome.status is OutcomeStatus.Accepted and key in state.sessions:

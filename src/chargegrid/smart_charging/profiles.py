@@ -39,6 +39,7 @@ from chargegrid.ocpp.commands import (
 from chargegrid.ocpp.dialects.v16 import LIMIT_PROFILE_BASE
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.services import Services
+from chargegrid.store import Db
 from chargegrid.store import charging_profiles as store
 from chargegrid.store import transactions as tx_store
 from chargegrid.store.models import Transaction
@@ -83,6 +84,21 @@ class ProfileKeeper:
         )
         return await self.services.commands.execute(charge_point_id, command, actor=actor)
 
+    async def send(
+        self,
+        charge_point_id: str,
+        connector: int,
+        profile: ChargingProfile,
+        charger_transaction_id: str | None,
+        *,
+        actor: str | None = None,
+    ) -> Outcome:
+        """Send a profile the caller built and checked itself (the load manager knows its transactions)."""
+        command = SetChargingProfile(
+            connector=connector, profile=profile, charger_transaction_id=charger_transaction_id
+        )
+        return await self.services.commands.execute(charge_point_id, command, actor=actor)
+
     async def open_transaction(self, charge_point_id: str, connector: int) -> Transaction | None:
         async with self.services.db() as db:
             return await tx_store.open_on_connector(db, charge_point_id, connector)
@@ -115,19 +131,17 @@ class ProfileKeeper:
         command, outcome, cp_id = run.command, run.outcome, run.charge_point_id
         if not isinstance(command, KEPT):
             return
-        async with self.services.db() as db:
+
+        async def keep(db: Db) -> None:
             if isinstance(command, SetChargingProfile) and outcome.status is OutcomeStatus.Accepted:
                 await store.record_installed(db, cp_id, command.connector, command.profile)
             elif isinstance(command, SetLimit) and outcome.status is OutcomeStatus.Accepted:
                 profile = constant_limit_profile(LIMIT_PROFILE_BASE + command.connector, command.limit)
                 await store.record_installed(db, cp_id, command.connector, profile)
             elif isinstance(command, ClearLimit) and outcome.status in CLEARED:
+                purpose = Purpose.TxDefaultProfile.value
                 await store.forget_installed(
-                    db,
-                    cp_id,
-                    connector=command.connector,
-                    purpose=Purpose.TxDefaultProfile.value,
-                    stack_level=0,
+                    db, cp_id, connector=command.connector, purpose=purpose, stack_level=0
                 )
             elif isinstance(command, ClearChargingProfile) and outcome.status in CLEARED:
                 await store.forget_installed(
@@ -142,9 +156,9 @@ class ProfileKeeper:
                 for item in outcome.payload.get("configurationKey") or []:
                     if item.get("key") in RATE_UNIT_KEYS and item.get("value"):
                         await store.set_rate_units(db, cp_id, str(item["value"]))
-            else:
-                return
-            await db.commit()
+
+        # Group-committed with other chargers' writes: a site's re-allocation stores many profiles at once.
+        await self.services.edge.writer.run(cp_id, keep)
 
     async def on_transaction_ended(self, tx: Transaction) -> None:
         async with self.services.db() as db:
