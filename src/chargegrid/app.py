@@ -16,6 +16,7 @@ from chargegrid.api import (
     admin_api,
     charging_profiles,
     core_api,
+    integrations_api,
     operator_api,
     payments_api,
     raw_messages,
@@ -27,6 +28,8 @@ from chargegrid.api.outcomes import command_error_handler, invalid_command_value
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.events.outbox import TransactionUpdates
+from chargegrid.events.service import Events
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
@@ -36,13 +39,24 @@ from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.services import Services
 from chargegrid.store import migrate
+from chargegrid.store.api_keys import KeyUsage
 from chargegrid.store.database import create_engine, session_factory
 from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, charging_profiles, sites, admin_api, operator_api, payments_api, ui_routes)
+FACES = (
+    core_api,
+    raw_messages,
+    charging_profiles,
+    sites,
+    admin_api,
+    operator_api,
+    payments_api,
+    integrations_api,
+    ui_routes,
+)
 OCPP_PREFIX = "/OCPP/"
 
 
@@ -88,22 +102,31 @@ def create_app(settings: Settings) -> OcppFirst:
             writer=writer,
             last_seen=last_seen,
             hooks=hooks,
+            tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
+        events = Events(settings, db, writer, registry)
+        commands = Commands(registry)
+        commands.listeners.append(events.on_command)
+        key_usage = KeyUsage(db)
         services = Services(
             settings=settings,
             engine=engine,
             db=db,
             registry=registry,
-            commands=Commands(registry),
+            commands=commands,
             hooks=hooks,
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),
+            events=events,
+            key_usage=key_usage,
         )
         app.state.services = services
         app.state.edge = edge
         message_log.start()
         writer.start()
         last_seen.start()
+        events.start()
+        key_usage.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -121,7 +144,9 @@ def create_app(settings: Settings) -> OcppFirst:
             for session in registry:
                 session.rpc.close()
                 await session.close(1001, "central system shutting down")
+            await key_usage.stop()
             await last_seen.stop()
+            await events.stop()
             await writer.stop()
             await message_log.stop()
             await engine.dispose()
@@ -131,7 +156,10 @@ def create_app(settings: Settings) -> OcppFirst:
         version=__version__,
         description="Open-source OCPP central system: OCPP.Core-compatible /API, Motown-compatible "
         "operator API, "
-        "Stripe payments. Authenticate with the X-API-Key header.",
+        "Stripe payments, events (webhooks, SSE), API keys and the audit log. Authenticate with the "
+        "X-API-Key header: the bootstrap key has every scope; keys made with POST /API/Keys have some of "
+        "`read` (GET routes, events), `command` (routes that send to a charger), `admin` (charge points, "
+        "tags, users, webhooks, keys, audit; includes read) and `payments`. Each operation lists its scope.",
         lifespan=lifespan,
     )
     app.add_exception_handler(CommandError, command_error_handler)

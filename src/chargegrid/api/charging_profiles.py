@@ -18,9 +18,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import scoped_by_method
 from chargegrid.api.command_http import (
     COMMAND_RESPONSES,
+    actor_of,
     bad_request,
     parse_choice,
     parse_int,
@@ -31,6 +32,7 @@ from chargegrid.api.command_http import (
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.api.profile_bodies import profile_in_body
 from chargegrid.domain.charging_profiles import ChargingProfile, ProfileRefused, Purpose, check_placement
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ClearChargingProfile,
     GetChargingProfiles,
@@ -40,7 +42,7 @@ from chargegrid.ocpp.commands import (
 from chargegrid.services import Services
 from chargegrid.smart_charging.profiles import ProfileKeeper
 
-router = APIRouter(tags=["Smart charging"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Smart charging"], route_class=scoped_by_method(Scope.command))
 
 CP = Path(alias="chargePointId", description="The charge point id")
 CONNECTOR = Path(alias="connectorId", description="Connector (2.x: EVSE id); 0: the whole station")
@@ -90,7 +92,7 @@ async def set_profile(request: Request, keeper: KeeperDep, cp: str = CP, connect
             profile = profile.model_copy(update={"transaction_id": tx.id})
     try:
         check_placement(profile, connector_id)
-        outcome = await keeper.set(cp, connector_id, profile, actor=getattr(request.state, "actor", None))
+        outcome = await keeper.set(cp, connector_id, profile, actor=actor_of(request))
     except ProfileRefused as exc:
         return refused(exc)
     body = {"status": outcome.status.value, "chargingProfileId": profile.id}

@@ -2,7 +2,7 @@
 
 This file holds the seed's commands (Status, Reset, UnlockConnector, SetChargingLimit,
 ClearChargingLimit, GetConfiguration, ChangeConfiguration, RemoteStart/StopTransaction);
-`core_api_extra.py` adds the commands beyond the seed to the same router. Every route needs the
+`station_operations.py` adds the commands beyond the seed to the same router. Every route needs the
 X-API-Key header, answers GET and POST, and sends to chargers only through `services.commands`, so
 the 1.6 / 2.x differences stay in `chargegrid.ocpp.commands`. How answers and errors look is decided
 once, in `command_http.py`.
@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api import core_api_extra
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api import station_operations
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import (
     UnknownCommandRoute,
     bad_request,
@@ -32,6 +32,7 @@ from chargegrid.api.command_http import (
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.api.profile_bodies import profile_in_body
 from chargegrid.domain.limits import LimitError, parse_limit
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ChangeConfiguration,
     ClearLimit,
@@ -77,6 +78,7 @@ STATUS_NUMBERS = {
     "Finishing/Reserved —, 3 Unavailable, 4 Faulted), `ChargeRateKW`, `MeterKWH`, `SoC` and "
     "`MeterValueDate` (null when unknown). A charger that disconnects leaves the list.",
     responses=UNAUTHORIZED_RESPONSE,
+    dependencies=[require_scope(Scope.read)],
 )
 async def status(request: Request) -> list[dict[str, Any]]:
     answer = []
@@ -243,4 +245,4 @@ async def remote_stop(request: Request, cp: str = CP, connector: str = CONNECTOR
     return await run_command(request, cp, stop)
 
 
-core_api_extra.register(router)
+station_operations.register(router)

@@ -15,14 +15,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import scoped_by_method
 from chargegrid.api.command_http import services_of
 from chargegrid.domain.sites import SiteDefinition
+from chargegrid.events.actors import Scope
 from chargegrid.services import Services
 from chargegrid.smart_charging.load_manager import LoadManager
 from chargegrid.store import sites as site_store
 
-router = APIRouter(tags=["Sites (load management)"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Sites (load management)"], route_class=scoped_by_method(Scope.admin))
 
 
 def manager_of(request: Request) -> LoadManager:

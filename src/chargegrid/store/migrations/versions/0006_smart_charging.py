@@ -1,7 +1,7 @@
 """smart charging: charging profiles per charger, chargers' rate units, sites
 
-Revision ID: 0005_smart_charging
-Revises: 0004
+Revision ID: 0006_smart_charging
+Revises: 0005_integrations
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0005_smart_charging"
-down_revision = "0004"
+revision = "0006_smart_charging"
+down_revision = "0005_integrations"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Commands beyond the OCPP.Core seed, in the same `/API/<command>/<chargePointId>/...` style.
+"""Station operations beyond the OCPP.Core seed, in the same `/API/<command>/<chargePointId>/...` style.
 
 Path segments carry what identifies the target; optional details travel as query parameters and bulk
 data as the request body, each documented on its route. Answers keep the seed's `{"status": ...}` and
