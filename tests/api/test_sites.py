@@ -169,3 +169,24 @@ async def test_site_resource_errors(server: RunningServer) -> None:
         assert (await api.delete("/API/Sites/s1")).status_code == 404
         # its charger is free for another site now
         assert (await api.post("/API/Sites", json={**site, "id": "s2"})).status_code == 201
+
+
+async def test_an_offline_charger_keeps_its_share_counted(server: RunningServer) -> None:
+    """A charger that dropped off keeps what it last accepted; nobody gets its share meanwhile."""
+    for cp in ("CP1", "CP2"):
+        await server.add_charge_point(cp)
+    await server.add_tag("TAG1")
+    site = {"id": "depot", "maxCurrentA": 20, "chargePoints": ["CP1", "CP2"]}
+    async with connected(server, "CP2") as two, server.api() as api:
+        assert (await api.post("/API/Sites", json=site)).status_code == 201
+        async with connected(server, "CP1") as one:
+            await start_transaction(one, 1, "TAG1")
+            await start_transaction(two, 1, "TAG1")
+            await server.wait_for(lambda: last_limit(one) == 10 and last_limit(two) == 10)
+            await until_allocated(api, 20)
+        await server.wait_for(lambda: "CP1" not in server.services.registry)
+        await asyncio.sleep(0.3)  # the re-allocation the disconnection caused
+        shown = (await api.get("/API/Sites/depot")).json()
+        assert [m["online"] for m in shown["chargePoints"]] == [False, True]
+        assert last_limit(two) == 10  # CP1 may still draw its 10 A
+        assert shown["allocatedA"] == 20
