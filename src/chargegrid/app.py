@@ -13,6 +13,7 @@ from chargegrid import __version__
 from chargegrid.api import (
     admin_api,
     certificates_installed,
+    charging_profiles,
     core_api,
     cost,
     customer_information,
@@ -27,6 +28,7 @@ from chargegrid.api import (
     payments_api,
     raw_messages,
     reservations,
+    sites,
     transaction_status,
 )
 from chargegrid.api.health import router as health_router
@@ -67,6 +69,8 @@ FACES = (
     firmware,
     cost,
     certificates_installed,
+    charging_profiles,
+    sites,
     admin_api,
     operator_api,
     payments_api,

@@ -492,6 +492,29 @@ class Charger201(ChargePoint201):
     async def on_publish_firmware(self, **kw: Any) -> Any:
         return result201.PublishFirmware(status=await self.rec.got("PublishFirmware", kw, "Accepted"))
 
+    # What this station reports on GetChargingProfiles: (evseId, chargingProfile in snake_case) pairs.
+    reported_profiles: list[tuple[int, dict[str, Any]]] = []
+
+    @on("GetChargingProfiles")
+    async def on_get_charging_profiles(self, **kw: Any) -> Any:
+        default = "Accepted" if self.reported_profiles else "NoProfiles"
+        return result201.GetChargingProfiles(status=await self.rec.got("GetChargingProfiles", kw, default))
+
+    @after("GetChargingProfiles")
+    async def report_charging_profiles(self, **kw: Any) -> None:
+        """One ReportChargingProfiles per EVSE, the last with tbc false (2.0.1 K09)."""
+        evses = sorted({evse for evse, _ in self.reported_profiles})
+        for index, evse in enumerate(evses):
+            await self.call(
+                call201.ReportChargingProfiles(
+                    request_id=kw["request_id"],
+                    charging_limit_source="CSO",
+                    evse_id=evse,
+                    charging_profile=[p for e, p in self.reported_profiles if e == evse],
+                    tbc=index < len(evses) - 1,
+                )
+            )
+
     @on("UnpublishFirmware")
     async def on_unpublish_firmware(self, **kw: Any) -> Any:
         return result201.UnpublishFirmware(status=await self.rec.got("UnpublishFirmware", kw, "Unpublished"))

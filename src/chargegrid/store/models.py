@@ -239,4 +239,5 @@ from chargegrid.store import (  # noqa: E402, F401
     integration_models,
     operation_models,
     payment_models,
+    smart_charging_models,
 )

@@ -77,7 +77,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 __all__ = [
     "COMMAND_TYPES",
@@ -87,6 +94,7 @@ __all__ = [
     "ChangeAvailability",
     "ChangeConfiguration",
     "ClearCache",
+    "ClearChargingProfile",
     "ClearDisplayMessage",
     "ClearLimit",
     "ClearVariableMonitoring",
@@ -100,6 +108,7 @@ __all__ = [
     "DeleteCertificate",
     "DialectBug",
     "GetBaseReport",
+    "GetChargingProfiles",
     "GetCompositeSchedule",
     "GetConfiguration",
     "GetDiagnostics",
@@ -126,6 +135,7 @@ __all__ = [
     "ReserveNow",
     "Reset",
     "SendLocalList",
+    "SetChargingProfile",
     "SetDisplayMessage",
     "SetLimit",
     "SetMonitoringBase",

@@ -59,7 +59,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 AnyCommand = Annotated[
     Reset
@@ -78,6 +85,9 @@ AnyCommand = Annotated[
     | SetLimit
     | ClearLimit
     | GetCompositeSchedule
+    | SetChargingProfile
+    | ClearChargingProfile
+    | GetChargingProfiles
     | ReserveNow
     | CancelReservation
     | SendLocalList

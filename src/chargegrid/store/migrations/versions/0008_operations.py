@@ -1,7 +1,7 @@
 """operations: reservations, local lists, log and firmware requests, installed certificates
 
-Revision ID: 0007_operations
-Revises: 0006_device_model
+Revision ID: 0008_operations
+Revises: 0007_smart_charging
 Create Date: 2026-11-30 13:53:26.293005
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0007_operations"
-down_revision = "0006_device_model"
+revision = "0008_operations"
+down_revision = "0007_smart_charging"
 branch_labels = None
 depends_on = None
 
