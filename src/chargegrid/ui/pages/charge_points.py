@@ -1,8 +1,8 @@
-"""Charge points (admin): list, create, edit, delete, and the per-connector commands."""
+"""Charge points: the paged list, each station's page (status first, then its history and log, the
+edit form last), and create, edit, delete and the per-connector commands (operators and admins)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -13,27 +13,56 @@ from starlette.responses import RedirectResponse
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.store import charge_points as cp_store
-from chargegrid.store import reports
-from chargegrid.store import transactions as tx_store
-from chargegrid.store.models import ChargePoint
+from chargegrid.store import console, reports
+from chargegrid.store.console import Order
+from chargegrid.store.models import ChargePoint, ChargeTag, utcnow
 from chargegrid.ui import auth, forms
+from chargegrid.ui.charger_status import chart_of, station_state
 from chargegrid.ui.pages.commands import CommandResult, run_command
-from chargegrid.ui.pages.overview import colour
-from chargegrid.ui.rendering import path_part, render
+from chargegrid.ui.pages.messages import exchange_row
+from chargegrid.ui.paging import read as paging_of
+from chargegrid.ui.rendering import gettext_for, path_part, reader_of, render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
-# What a websocket path segment can carry and OCPP.Core accepts: no '/', no spaces.
-
 
 @router.get("/ui/chargepoints")
-async def list_page(request: Request) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+async def list_page(
+    request: Request,
+    q: str = "",
+    registration: str = "",
+    connection: str = "",
+    page: str = "1",
+    per: str = "",
+    sort: str = "",
+    dir: str = "",
+) -> Response:
+    viewer = await auth.viewer(request)
     services = auth.services_of(request)
+    paging = paging_of(page, per, sort, dir, console.CHARGE_POINT_SORTS, "id", desc=False)
+    online = {"online": True, "offline": False}.get(connection)
     async with services.db() as db:
-        stations = await cp_store.list_all(db)
-    rows = [{"cp": cp, "online": cp.id in services.registry} for cp in stations]
-    return render(request, "chargepoints.html", {"title": "Charge points", "rows": rows}, viewer=viewer)
+        found = await console.charge_points(
+            db,
+            paging.order(console.CHARGE_POINT_SORTS, ChargePoint.id),
+            search=q.strip(),
+            registration=registration,
+            online_ids={s.charge_point_id for s in services.registry},
+            online=online,
+        )
+        seen = await console.last_seen(db, [cp.id for cp in found.rows])
+    rows = [{"cp": cp, "online": cp.id in services.registry, "seen": seen.get(cp.id)} for cp in found.rows]
+    filters = {"q": q, "registration": registration, "connection": connection}
+    paging = paging.with_total(found.total)
+    context = {
+        "title": N_("Charge points"),
+        "rows": rows,
+        "paging": paging,
+        "filters": filters,
+        "params": {**filters, **paging.params()},
+    }
+    return render(request, "chargepoints.html", context, viewer=viewer)
 
 
 def _form_values(cp: ChargePoint | None, form: FormData | None = None) -> dict[str, Any]:
@@ -70,9 +99,9 @@ def _apply(cp: ChargePoint, form: FormData) -> None:
 
 @router.get("/ui/chargepoints/new")
 async def new_page(request: Request) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     context = {
-        "title": "New charge point",
+        "title": N_("New charge point"),
         "is_new": True,
         "form": _form_values(None),
         "cp_id": "",
@@ -83,7 +112,7 @@ async def new_page(request: Request) -> Response:
 
 @router.post("/ui/chargepoints/new")
 async def create(request: Request) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     cp_id = str(form.get("id") or "").strip()
     try:
@@ -100,7 +129,7 @@ async def create(request: Request) -> Response:
             db.add(cp)
     except forms.FormError as exc:
         context = {
-            "title": "New charge point",
+            "title": N_("New charge point"),
             "is_new": True,
             "form": _form_values(None, form),
             "cp_id": "",
@@ -109,14 +138,6 @@ async def create(request: Request) -> Response:
         }
         return render(request, "chargepoint.html", context, viewer=viewer, status_code=400)
     return RedirectResponse(f"/ui/chargepoints/{path_part(cp_id)}?saved=1", status_code=303)
-
-
-@dataclass
-class ConnectorView:
-    id: int
-    status: str
-    colour: str
-    open_tx: Any
 
 
 async def _edit_page(
@@ -131,39 +152,40 @@ async def _edit_page(
     status_code: int = 200,
 ) -> Response:
     services = auth.services_of(request)
+    reader = reader_of(request, viewer)
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None:
             return _missing(request, viewer, cp_id)
-        stored = {row.connector_id: row for row in await cp_store.connectors(db, [cp_id]) if row.connector_id}
-        tags = await reports.tags(db)
-        session = services.registry.get(cp_id)
-        ids = set(stored) | ({n for n in session.connectors if n > 0} if session else set()) or {1}
-        connectors = []
-        for n in sorted(ids):
-            live = session.connectors.get(n) if session else None
-            status = (live.status if live else None) or (stored[n].status if n in stored else None)
-            open_tx = await tx_store.open_on_connector(db, cp_id, n)
-            online = session is not None
-            connectors.append(
-                ConnectorView(
-                    n,
-                    (status or "Unknown") if online else "Offline",
-                    colour(status, online, open_tx is not None),
-                    open_tx,
-                )
-            )
+        state = await station_state(services, db, cp_id)
+        tags = await console.tags(
+            db, Order(0, 1000, ChargeTag.tag_id, False, ChargeTag.tag_id), state="usable", now=utcnow()
+        )
+        sessions = await console.recent_sessions(db, cp_id)
+        running = next((c.open_tx for c in state.connectors if c.open_tx is not None), None)
+        shown = running or (sessions[0] if sessions else None)
+        values = await console.meter_values(db, shown.id) if shown is not None else []
+        firmware = await console.events(db, cp_id, console.FIRMWARE_KINDS)
+        security = await console.events(db, cp_id, console.SECURITY_KINDS)
+        log = await console.exchanges(db, console.MessageQuery(charge_point_id=cp_id), 0, 20)
     context = {
-        "title": f"Charge point {cp.name or cp.id}",
+        "title": f"{cp.name or cp.id}",
         "is_new": False,
         "cp": cp,
         "cp_id": cp.id,
         "form": _form_values(cp, form),
         "has_password": cp.password_hash is not None,
-        "online": session is not None,
-        "connected_at": session.connected_at if session else None,
-        "connectors": connectors,
-        "tags": tags,
+        "state": state,
+        "online": state.online,
+        "tags": tags.rows,
+        "sessions": [(tx, reports.energy_kwh(tx)) for tx in sessions],
+        "chart_tx": shown,
+        "chart": chart_of(values, shown.meter_start if shown else None, lambda t: reader.clock(t)),
+        "settings_rows": _settings_rows(cp),
+        "firmware": firmware,
+        "security": security,
+        "log": [exchange_row(x) for x in log.rows],
+        "log_level": services.settings.message_log.value,
         "message": message,
         "error": error,
         "result": result,
@@ -171,20 +193,33 @@ async def _edit_page(
     return render(request, "chargepoint.html", context, viewer=viewer, status_code=status_code)
 
 
+def _settings_rows(cp: ChargePoint) -> list[tuple[str, str, str]]:
+    """(key, value, what the charger answered) for the configuration stored for this station."""
+    values = cp.settings or {}
+    results = cp.setting_results or {}
+    return [
+        (str(key), str(values.get(key, "")), str(results.get(key, ""))) for key in sorted({*values, *results})
+    ]
+
+
 def _missing(request: Request, viewer: auth.Viewer, cp_id: str) -> Response:
-    context = {"title": "Not found", "text": f"There is no charge point {cp_id!r}: it may have been deleted."}
+    context = {
+        "title": N_("Not found"),
+        "text": f"There is no charge point {cp_id!r}: it may have been deleted.",
+    }
     return render(request, "error.html", context, viewer=viewer, status_code=404)
 
 
 @router.get("/ui/chargepoints/{cp_id}")
 async def edit_page(request: Request, cp_id: str, saved: int = 0) -> Response:
-    viewer = await auth.viewer(request, admin=True)
-    return await _edit_page(request, viewer, cp_id, message="Saved." if saved else None)
+    viewer = await auth.viewer(request)
+    _ = gettext_for(request, viewer)
+    return await _edit_page(request, viewer, cp_id, message=_("Saved.") if saved else None)
 
 
 @router.post("/ui/chargepoints/{cp_id}")
 async def save(request: Request, cp_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
         async with auth.services_of(request).db.begin() as db:
@@ -199,9 +234,9 @@ async def save(request: Request, cp_id: str) -> Response:
 
 @router.get("/ui/chargepoints/{cp_id}/delete")
 async def confirm_delete(request: Request, cp_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     context = {
-        "title": "Delete charge point",
+        "title": N_("Delete charge point"),
         "question": f"Delete charge point {cp_id} with its connectors and transactions? "
         "This cannot be undone.",
         "action": f"/ui/chargepoints/{path_part(cp_id)}/delete",
@@ -212,7 +247,7 @@ async def confirm_delete(request: Request, cp_id: str) -> Response:
 
 @router.post("/ui/chargepoints/{cp_id}/delete")
 async def delete_cp(request: Request, cp_id: str) -> Response:
-    await auth.viewer(request, admin=True)
+    await auth.viewer(request, need="operator")
     await auth.checked_form(request)
     async with auth.services_of(request).db.begin() as db:
         await db.execute(delete(ChargePoint).where(ChargePoint.id == cp_id))
@@ -221,7 +256,7 @@ async def delete_cp(request: Request, cp_id: str) -> Response:
 
 @router.post("/ui/chargepoints/{cp_id}/command")
 async def command(request: Request, cp_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     result = await run_command(
         auth.services_of(request),

@@ -12,6 +12,7 @@ from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
 from chargegrid.ui import auth
 from chargegrid.ui.rendering import render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
@@ -22,7 +23,7 @@ async def _page(request: Request, viewer: auth.Viewer, message: str | None = Non
         pending = await reports.charge_points_with_status(db, "Pending")
     rows = [{"cp": cp, "online": cp.id in services.registry} for cp in pending]
     context = {
-        "title": "Pending stations",
+        "title": N_("Pending stations"),
         "rows": rows,
         "policy": services.settings.unknown_chargers.value,
         "message": message,
@@ -32,12 +33,12 @@ async def _page(request: Request, viewer: auth.Viewer, message: str | None = Non
 
 @router.get("/ui/pending")
 async def pending_page(request: Request) -> Response:
-    return await _page(request, await auth.viewer(request, admin=True))
+    return await _page(request, await auth.viewer(request, need="operator"))
 
 
 @router.post("/ui/pending/{cp_id}")
 async def decide(request: Request, cp_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     accept = form.get("decision") == "accept"
     services = auth.services_of(request)

@@ -1,4 +1,5 @@
-"""Charge tags (admin): list with search, create, edit (name, group, expiry, blocked), delete."""
+"""Charge tags: the paged list with search and filters (everyone), and create, edit (name, group,
+expiry, blocked) and delete (operators and admins)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,45 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
 from chargegrid.store import charge_tags as tag_store
-from chargegrid.store import reports
-from chargegrid.store.models import ChargeTag
+from chargegrid.store import console
+from chargegrid.store.models import ChargeTag, utcnow
 from chargegrid.ui import auth, forms
-from chargegrid.ui.rendering import path_part, render
+from chargegrid.ui.paging import read as paging_of
+from chargegrid.ui.rendering import gettext_for, path_part, render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
 
 @router.get("/ui/tags")
-async def list_page(request: Request, q: str = "", deleted: str = "") -> Response:
-    viewer = await auth.viewer(request, admin=True)
+async def list_page(
+    request: Request,
+    q: str = "",
+    state: str = "",
+    deleted: str = "",
+    page: str = "1",
+    per: str = "",
+    sort: str = "",
+    dir: str = "",
+) -> Response:
+    viewer = await auth.viewer(request)
+    paging = paging_of(page, per, sort, dir, console.TAG_SORTS, "id", desc=False)
+    now = utcnow()
     async with auth.services_of(request).db() as db:
-        tags = await reports.tags(db, q.strip())
-    message = f"Tag {deleted} deleted." if deleted else None
-    context = {"title": "Charge tags", "tags": tags, "q": q, "message": message}
+        found = await console.tags(
+            db, paging.order(console.TAG_SORTS, ChargeTag.tag_id), search=q.strip(), state=state, now=now
+        )
+    paging = paging.with_total(found.total)
+    _ = gettext_for(request, viewer)
+    filters = {"q": q, "state": state}
+    context = {
+        "title": N_("Charge tags"),
+        "tags": [(tag, tag.expiry is not None and tag.expiry < now) for tag in found.rows],
+        "filters": filters,
+        "paging": paging,
+        "params": {**filters, **paging.params()},
+        "message": _("Tag %s deleted.") % deleted if deleted else None,
+    }
     return render(request, "tags.html", context, viewer=viewer)
 
 
@@ -58,7 +83,7 @@ def _form_page(
 ) -> Response:
     is_new = not tag_id
     context = {
-        "title": "New charge tag" if is_new else f"Charge tag {tag_id}",
+        "title": N_("New charge tag") if is_new else tag_id,
         "is_new": is_new,
         "tag_id": tag_id,
         "form": values,
@@ -69,13 +94,13 @@ def _form_page(
 
 @router.get("/ui/tags/new")
 async def new_page(request: Request) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     return _form_page(request, viewer, "", _values(None))
 
 
 @router.post("/ui/tags/new")
 async def create(request: Request) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
         tag_id = forms.text(form, "tag_id", "Tag id", 50, required=True) or ""
@@ -92,7 +117,7 @@ async def create(request: Request) -> Response:
 
 @router.get("/ui/tags/{tag_id}")
 async def edit_page(request: Request, tag_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request)
     async with auth.services_of(request).db() as db:
         tag = await tag_store.get(db, tag_id)
     if tag is None:
@@ -101,13 +126,16 @@ async def edit_page(request: Request, tag_id: str) -> Response:
 
 
 def _not_found(request: Request, viewer: auth.Viewer, tag_id: str) -> Response:
-    context = {"title": "Not found", "text": f"There is no charge tag {tag_id!r}: it may have been deleted."}
+    context = {
+        "title": N_("Not found"),
+        "text": f"There is no charge tag {tag_id!r}: it may have been deleted.",
+    }
     return render(request, "error.html", context, viewer=viewer, status_code=404)
 
 
 @router.post("/ui/tags/{tag_id}")
 async def save(request: Request, tag_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
         async with auth.services_of(request).db.begin() as db:
@@ -122,9 +150,9 @@ async def save(request: Request, tag_id: str) -> Response:
 
 @router.get("/ui/tags/{tag_id}/delete")
 async def confirm_delete(request: Request, tag_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     context = {
-        "title": "Delete charge tag",
+        "title": N_("Delete charge tag"),
         "question": f"Delete charge tag {tag_id}? Chargers will no longer be able to start with it.",
         "action": f"/ui/tags/{path_part(tag_id)}/delete",
         "back": f"/ui/tags/{path_part(tag_id)}",
@@ -134,7 +162,7 @@ async def confirm_delete(request: Request, tag_id: str) -> Response:
 
 @router.post("/ui/tags/{tag_id}/delete")
 async def delete_tag(request: Request, tag_id: str) -> Response:
-    await auth.viewer(request, admin=True)
+    await auth.viewer(request, need="operator")
     await auth.checked_form(request)
     async with auth.services_of(request).db.begin() as db:
         tag = await tag_store.get(db, tag_id)

@@ -1,7 +1,18 @@
 // Chargegrid UI: the only script. Parts of a page marked data-refresh="URL" re-fetch their HTML every
 // data-every seconds, so the overview stays live without reloading the page. The server escapes all
 // text it renders, so the fragment is inserted as it comes.
+// It also tells the server the browser's time zone (cookie chargegrid_tz), so times are shown in it.
 "use strict";
+(function rememberTimeZone() {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && !document.cookie.split("; ").includes("chargegrid_tz=" + encodeURIComponent(zone))) {
+      document.cookie = "chargegrid_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (error) {
+    // No Intl time zone: the server shows UTC, labelled as such.
+  }
+})();
 function refresh(element) {
   const seconds = Math.max(Number(element.dataset.every) || 3, 1);
   async function tick() {
