@@ -33,6 +33,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from chargegrid.config import Settings
 from chargegrid.services import Services
 from chargegrid.store import users as users_store
+from chargegrid.ui.words import N_
 
 COOKIE = "chargegrid_session"
 SECRET_FILE = ".chargegrid-ui-secret"
@@ -225,8 +226,8 @@ def _is_fetch(request: Request) -> bool:
 
 
 _NOT_ALLOWED = {
-    "admin": "This page is for administrators. Ask one to do it for you.",
-    "operator": "Your role may look but not change: ask an operator or administrator to do it for you.",
+    "admin": N_("This page is for administrators. Ask one to do it for you."),
+    "operator": N_("Your role may look but not change: ask an operator or administrator to do it for you."),
 }
 
 

@@ -26,7 +26,12 @@ from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
-PERIODS = [("30", "last 30 days"), ("90", "last 90 days"), ("365", "last 365 days"), ("custom", "from – to")]
+PERIODS = [
+    ("30", N_("last 30 days")),
+    ("90", N_("last 90 days")),
+    ("365", N_("last 365 days")),
+    ("custom", N_("from – to")),
+]
 CSV_HEADER = [
     "Charge point",
     "Connector",
