@@ -156,11 +156,17 @@ async def test_user_add_command_creates_a_user_who_can_log_in(
             assert (await _login(client, "carol", "pass-word-42")).status_code == 303
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 async def test_user_add_asks_the_password_twice(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers = iter(["first-password", "other-password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr("sys.stdin", _Terminal())
     code = await asyncio.to_thread(main, ["user", "add", "erin", "--database-url", database_url])
     assert code == 2 and "the two passwords differ" in capsys.readouterr().err
 

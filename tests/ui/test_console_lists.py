@@ -64,18 +64,32 @@ async def filled(shared_server: RunningServer) -> RunningServer:
         rows: list[dict[str, Any]] = []
         for n in range(300):
             when = T0 + timedelta(minutes=n)
-            action, answer = ("Authorize", '{"idTagInfo": {"status": "Invalid"}}') if n % 2 else (
-                "StatusNotification",
-                "{}",
+            action, answer = (
+                ("Authorize", '{"idTagInfo": {"status": "Invalid"}}')
+                if n % 2
+                else (
+                    "StatusNotification",
+                    "{}",
+                )
             )
             rows.append(_frame(when, "LIST-1", "in", 2, f"m{n}", action, f'[2,"m{n}","{action}",{{}}]'))
-            rows.append(_frame(when + timedelta(milliseconds=40), "LIST-1", "out", 3, f"m{n}", action,
-                               f'[3,"m{n}",{answer}]'))
+            rows.append(
+                _frame(
+                    when + timedelta(milliseconds=40),
+                    "LIST-1",
+                    "out",
+                    3,
+                    f"m{n}",
+                    action,
+                    f'[3,"m{n}",{answer}]',
+                )
+            )
         rows.append(_frame(T0, "LIST-2", "out", 2, "r1", "Reset", '[2,"r1","Reset",{"type":"Soft"}]'))
         rows.append(_frame(T0, "LIST-2", "in", 3, "r1", "Reset", '[3,"r1",{"status":"Rejected"}]'))
         rows.append(_frame(T0, "LIST-2", "out", 2, "u1", "UnlockConnector", '[2,"u1","UnlockConnector",{}]'))
-        rows.append(_frame(T0, "LIST-2", "in", 4, "u1", "UnlockConnector",
-                           '[4,"u1","NotImplemented","no",{}]'))
+        rows.append(
+            _frame(T0, "LIST-2", "in", 4, "u1", "UnlockConnector", '[4,"u1","NotImplemented","no",{}]')
+        )
         await db.execute(insert(MessageLogEntry), rows)
     return shared_server
 
@@ -94,7 +108,9 @@ def _frame(
     }
 
 
-async def test_tags_page_through_1200_rows_sorted_searched_and_filtered(filled: RunningServer, tab: Any) -> None:
+async def test_tags_page_through_1200_rows_sorted_searched_and_filtered(
+    filled: RunningServer, tab: Any
+) -> None:
     await login(tab, filled, VIEWER, VIEWER_PASSWORD)  # a viewer may read the tags
     await tab.goto(filled.http_url + "/ui/tags")
     rows = tab.locator("#tags tbody tr")
@@ -105,7 +121,7 @@ async def test_tags_page_through_1200_rows_sorted_searched_and_filtered(filled: 
     await expect(tab.locator(".pager").first).to_contain_text(f"51–100 of {TAGS}")
     await expect(rows.first).to_contain_text("T00050")
     await tab.locator(".pager").first.get_by_role("link", name="Last").click()
-    await expect(tab.locator(".pager").first).to_contain_text(f"Page 24 of 24")
+    await expect(tab.locator(".pager").first).to_contain_text("Page 24 of 24")
     await expect(rows.last).to_contain_text("T01199")
 
     await tab.get_by_role("link", name="Tag id").click()  # sorted by id already: now descending
@@ -169,8 +185,6 @@ async def test_message_log_pairs_requests_with_answers(filled: RunningServer, ta
     await expect(tab.locator("table.log tbody")).to_contain_text("No messages logged.")
 
     # A time range, read in the browser's zone (Berlin: UTC+1 in November): 08:00–08:10 UTC.
-    await tab.goto(
-        filled.http_url + "/ui/messages?cp=LIST-1&since=2026-11-01T09:00&until=2026-11-01T09:10"
-    )
+    await tab.goto(filled.http_url + "/ui/messages?cp=LIST-1&since=2026-11-01T09:00&until=2026-11-01T09:10")
     await expect(tab.locator(".pager").first).to_contain_text("of 10")
     await expect(rows.last.locator("td").first).to_contain_text("2026-11-01 09:00:00 CET")

@@ -98,14 +98,18 @@ def _read_password(from_stdin: bool) -> str | None:
     """The new password, or None after saying why there is none."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    no_terminal = (
+        "there is no terminal to ask the password on; pipe it in instead, e.g. "
+        "`printf '%s\\n' \"$PASSWORD\" | chargegrid user add NAME --password-stdin`."
+    )
+    if not sys.stdin.isatty():
+        _say(no_terminal)
+        return None
     try:
         first = getpass.getpass("Password: ")
         again = getpass.getpass("Password again: ")
     except EOFError:
-        _say(
-            "there is no terminal to ask the password on; pipe it in instead, e.g. "
-            "`printf '%s\\n' \"$PASSWORD\" | chargegrid user add NAME --password-stdin`."
-        )
+        _say(no_terminal)
         return None
     if first != again:
         _say("the two passwords differ; nothing was changed. Run the command again.")

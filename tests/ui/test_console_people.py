@@ -1,0 +1,155 @@
+"""People: the Users page, My account, role limits in the browser and over HTTP, German pages and
+time zones, and `chargegrid user ...` on the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from chargegrid.domain.credentials import verify_password
+from chargegrid.store import users as users_store
+from tests.support.server import RunningServer
+from tests.ui.conftest import OPERATOR, OPERATOR_PASSWORD, VIEWER, VIEWER_PASSWORD
+from tests.ui.helpers import ADMIN, ADMIN_PASSWORD, add_user, login
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def _form_token(client: httpx.AsyncClient, path: str) -> str:
+    page = (await client.get(path)).text
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+async def test_role_limits(shared_server: RunningServer) -> None:
+    srv = shared_server
+    await srv.add_charge_point("CP-ROLE")
+    async with httpx.AsyncClient(base_url=srv.http_url) as viewer:
+        token = await _form_token(viewer, "/ui/login")
+        await viewer.post(
+            "/ui/login", data={"name": VIEWER, "password": VIEWER_PASSWORD, "csrf_token": token}
+        )
+        page = await viewer.get("/ui/chargepoints/CP-ROLE")
+        assert page.status_code == 200 and "Reset station" not in page.text and 'id="edit"' not in page.text
+        token = await _form_token(viewer, "/ui/chargepoints/CP-ROLE")
+        sent = await viewer.post(
+            "/ui/chargepoints/CP-ROLE/command",
+            data={"action": "reset", "connector": "0", "csrf_token": token},
+        )
+        assert sent.status_code == 403 and "may look but not change" in sent.text
+        assert (await viewer.get("/ui/tags/new")).status_code == 403
+        assert (await viewer.get("/ui/users")).status_code == 403
+    async with httpx.AsyncClient(base_url=srv.http_url) as operator:
+        token = await _form_token(operator, "/ui/login")
+        await operator.post(
+            "/ui/login", data={"name": OPERATOR, "password": OPERATOR_PASSWORD, "csrf_token": token}
+        )
+        page = await operator.get("/ui/chargepoints/CP-ROLE")
+        assert "Reset station" in page.text and 'id="edit"' in page.text
+        assert (await operator.get("/ui/tags/new")).status_code == 200
+        refused = await operator.get("/ui/users")
+        assert refused.status_code == 403 and "for administrators" in refused.text
+
+
+async def test_admin_manages_users_in_the_browser(shared_server: RunningServer, tab: Any) -> None:
+    srv = shared_server
+    await login(tab, srv)
+    await tab.goto(srv.http_url + "/ui/users")
+    add = tab.locator("#add-user")
+    await add.get_by_label("User name").fill("nina")
+    await add.get_by_label("Role").select_option("operator")
+    await add.get_by_label("Password", exact=True).fill("nina-password-1")
+    await add.get_by_label("Password again").fill("nina-password-1")
+    await add.get_by_role("button", name="Add user").click()
+    await expect(tab.locator(".flash.ok")).to_contain_text("User nina added as operator.")
+
+    row = tab.locator("tr[data-user=nina]")
+    await row.get_by_label("Role of nina").select_option("viewer")
+    await row.get_by_role("button", name="Change role").click()
+    await expect(tab.locator(".flash.ok")).to_contain_text("nina is now viewer.")
+    await row.get_by_label("New password for nina", exact=True).fill("nina-password-2")
+    await row.get_by_label("New password again for nina").fill("nina-password-2")
+    await row.get_by_role("button", name="Reset password").click()
+    await expect(tab.locator(".flash.ok")).to_contain_text("New password set for nina.")
+    async with srv.services.db() as db:
+        nina = await users_store.by_name(db, "nina")
+        assert (
+            nina is not None
+            and nina.role == "viewer"
+            and verify_password(nina.password_hash, "nina-password-2")
+        )
+
+    # The last admin cannot demote itself (nobody could manage users any more).
+    await tab.locator(f"tr[data-user={ADMIN}]").get_by_label(f"Role of {ADMIN}").select_option("viewer")
+    await tab.locator(f"tr[data-user={ADMIN}]").get_by_role("button", name="Change role").click()
+    await expect(tab.locator(".flash.bad")).to_contain_text("is the last admin")
+
+    await tab.goto(srv.http_url + "/ui/users")
+    await tab.locator("tr[data-user=nina]").get_by_role("link", name="Remove…").click()
+    await tab.get_by_role("button", name="Remove").click()
+    await expect(tab.locator(".flash.ok")).to_contain_text("User nina removed.")
+    await expect(tab.locator("#users")).not_to_contain_text("nina")
+
+
+async def test_change_my_password_and_preferences(shared_server: RunningServer, tab: Any) -> None:
+    srv = shared_server
+    await add_user(srv, "paula", "paula-password-1", "viewer")
+    await login(tab, srv, "paula", "paula-password-1")
+    await tab.get_by_role("link", name="paula (viewer)").click()
+    form = tab.locator("#my-password")
+    await form.get_by_label("Current password").fill("wrong-password")
+    await form.get_by_label("New password", exact=True).fill("paula-password-2")
+    await form.get_by_label("New password again").fill("paula-password-2")
+    await form.get_by_role("button", name="Change password").click()
+    await expect(tab.locator(".flash.bad")).to_contain_text("current password is not right")
+    await form.get_by_label("Current password").fill("paula-password-1")
+    await form.get_by_label("New password", exact=True).fill("paula-password-2")
+    await form.get_by_label("New password again").fill("paula-password-2")
+    await form.get_by_role("button", name="Change password").click()
+    await expect(tab.locator(".flash.ok")).to_contain_text("Your password is changed.")
+
+    # German and New York time, whatever the browser says (it says English, Berlin).
+    prefs = tab.locator("#preferences")
+    await prefs.get_by_label("Language").select_option("de")
+    await prefs.get_by_label("Time zone").select_option("America/New_York")
+    await prefs.get_by_role("button", name="Save").click()
+    await expect(tab.locator(".flash.ok")).to_have_text("Gespeichert.")
+    await expect(tab.locator("#preferences")).to_contain_text("America/New_York")
+    await tab.goto(srv.http_url + "/ui/chargepoints")
+    await expect(tab.locator("h1")).to_have_text("Ladepunkte")
+    await expect(tab.locator("html")).to_have_attribute("lang", "de")
+
+
+async def test_german_from_the_browser_and_times_in_its_zone(
+    shared_server: RunningServer, shared_browser: Any
+) -> None:
+    srv = shared_server
+    await srv.add_charge_point("CP-DE", name="Hof", last_heartbeat=None)
+    context = await shared_browser.new_context(locale="de-DE", timezone_id="Asia/Kolkata")
+    try:
+        tab = await context.new_page()
+        await tab.goto(srv.http_url + "/ui/login")
+        await expect(tab.get_by_role("button", name="Anmelden")).to_be_visible()
+        await tab.get_by_label("Benutzername").fill(ADMIN)
+        await tab.get_by_label("Passwort").fill(ADMIN_PASSWORD)
+        await tab.get_by_role("button", name="Anmelden").click()
+        await expect(tab.locator("h1")).to_have_text("Übersicht")
+        await expect(tab.locator("nav")).to_contain_text("Ladevorgänge")
+        await tab.goto(srv.http_url + "/ui/chargepoints/CP-DE")
+        await expect(tab.locator("#status h2")).to_have_text("Status")
+        await expect(tab.locator("#sessions h2")).to_have_text("Verlauf der Ladevorgänge")
+        await tab.goto(srv.http_url + "/ui/account")
+        await expect(tab.locator("#preferences")).to_contain_text("Asia/Kolkata")
+        await tab.goto(srv.http_url + "/ui/users")
+        await expect(tab.locator("main")).to_contain_text("Rollen:")
+    finally:
+        await context.close()
+
+
+async def test_favicon_is_served(shared_server: RunningServer) -> None:
+    async with httpx.AsyncClient(base_url=shared_server.http_url) as client:
+        icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
