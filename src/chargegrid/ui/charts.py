@@ -87,5 +87,7 @@ def session_chart(
         chart.right_ticks.append(Tick(chart.plot_right + 6, height, f"{energy_top * fraction:g}"))
     for i in range(3):
         when = start + (end - start) * (i / 2)
-        chart.time_ticks.append(Tick(x(when), chart.plot_bottom + 18, str(time_label(when))))  # type: ignore[operator]
+        label = str(time_label(when))  # type: ignore[operator]
+        if not chart.time_ticks or chart.time_ticks[-1].label != label:  # a short session: one label
+            chart.time_ticks.append(Tick(x(when), chart.plot_bottom + 18, label))
     return chart

@@ -44,4 +44,5 @@ def status(value: str | None) -> str:
         return _STATUS["Unknown"]
     return _STATUS.get(value, value)
 
+
 ROLES = {"admin": N_("admin"), "operator": N_("operator"), "viewer": N_("viewer")}
