@@ -10,7 +10,7 @@ import pytest
 from ocpp.v16 import call as call16
 from playwright.async_api import expect
 
-from chargegrid.store.models import ChargerEvent, Transaction
+from chargegrid.store.models import ChargerEvent, ChargeTag, Transaction
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
 from tests.ui.conftest import OPERATOR, OPERATOR_PASSWORD, VIEWER, VIEWER_PASSWORD
@@ -133,3 +133,53 @@ async def test_overview_counts_order_words_and_offline_since(shared_server: Runn
         assert fault >= 1
         await tab.goto(srv.http_url + "/?state=fault&q=OV-")
         await expect(tiles).to_have_count(1)
+
+
+async def test_remote_start_offers_usable_tags_and_shows_the_refusal(
+    shared_server: RunningServer, tab: Any
+) -> None:
+    srv = shared_server
+    await srv.add_charge_point("CP-RS", name="Kerb")
+    await srv.add_tag("RS-OK", name="Works")
+    await srv.add_tag("RS-BLOCKED", blocked=True)
+    await srv.add_tag("RS-OLD", expiry=datetime.now(UTC) - timedelta(days=3))
+    async with connected(srv, "CP-RS") as charger:
+        await status(charger, 1, "Available")
+        await login(tab, srv, OPERATOR, OPERATOR_PASSWORD)
+        await tab.goto(srv.http_url + "/ui/chargepoints/CP-RS")
+        connector = tab.locator("#connector-1")
+        await expect(connector.locator("option[value=RS-BLOCKED]")).to_be_disabled()
+        await expect(connector.locator("option[value=RS-BLOCKED]")).to_contain_text("(blocked)")
+        await expect(connector.locator("option[value=RS-OLD]")).to_be_disabled()
+        await expect(connector.locator("option[value=RS-OLD]")).to_contain_text("(expired)")
+        options = await connector.locator("select[name=tag] option").evaluate_all(
+            "els => els.map(e => [e.value, e.disabled])"
+        )
+        usable = [value for value, disabled in options if not disabled]
+        assert "RS-OK" in usable and "RS-BLOCKED" not in usable and "RS-OLD" not in usable
+        assert options == sorted(options, key=lambda o: o[1])  # the usable ones first
+
+        await connector.get_by_label("Tag for connector 1").select_option("RS-OK")
+        await connector.get_by_role("button", name="Start transaction").click()
+        await expect(tab.locator("#command-result")).to_contain_text("Accepted")
+        outcome = tab.locator("#start-outcome")
+        await expect(outcome).to_contain_text("Waiting for the charger")
+        # The tag is blocked before the charger starts: the server refuses its StartTransaction.
+        async with srv.services.db.begin() as db:
+            tag = await db.get(ChargeTag, "RS-OK")
+            assert tag is not None
+            tag.blocked = True
+        await start_tx(charger, 1, "RS-OK", 0)
+        await expect(outcome.locator("[data-outcome=refused]")).to_be_visible(timeout=10_000)
+        await expect(outcome).to_contain_text("StartTransaction")
+        await expect(outcome.locator("li").last).to_contain_text("Blocked")
+
+        # A blocked tag posted anyway (an old page, a crafted form) is never sent to the charger.
+        await tab.goto(srv.http_url + "/ui/chargepoints/CP-RS")
+        token = await tab.locator("#connector-1 input[name=csrf_token]").first.get_attribute("value")
+        answer = await tab.request.post(
+            srv.http_url + "/ui/chargepoints/CP-RS/command",
+            form={"csrf_token": token, "action": "start", "connector": "1", "tag": "RS-BLOCKED"},
+        )
+        assert "not sent, the tag is blocked" in await answer.text()
+        assert charger.rec.actions().count("RemoteStartTransaction") == 1

@@ -319,3 +319,36 @@ async def exchanges(db: Db, where: MessageQuery, offset: int, limit: int) -> Sli
     return Slice(
         [Exchange(c, answers.get((c.charge_point_id, c.message_id))) for c in calls.rows], calls.total
     )
+
+
+START_ACTIONS = ("Authorize", "StartTransaction", "TransactionEvent")
+
+
+async def start_exchanges(db: Db, charge_point_id: str, since: datetime, tag: str) -> list[Exchange]:
+    """What the charger asked about `tag` since `since` (Authorize, StartTransaction, TransactionEvent),
+    oldest first, with the server's answers: how a remote start really went."""
+    query = (
+        select(MessageLogEntry)
+        .where(
+            MessageLogEntry.charge_point_id == charge_point_id,
+            MessageLogEntry.message_type == 2,
+            MessageLogEntry.direction == "in",
+            MessageLogEntry.action.in_(START_ACTIONS),
+            MessageLogEntry.timestamp >= since,
+            MessageLogEntry.payload.contains(f'"{tag}"'),
+        )
+        .order_by(MessageLogEntry.timestamp, MessageLogEntry.id)
+        .limit(20)
+    )
+    calls = (await db.scalars(query)).all()
+    if not calls:
+        return []
+    answers = await db.scalars(
+        select(MessageLogEntry).where(
+            MessageLogEntry.charge_point_id == charge_point_id,
+            MessageLogEntry.message_type.in_((3, 4)),
+            MessageLogEntry.message_id.in_([c.message_id for c in calls]),
+        )
+    )
+    by_id = {a.message_id: a for a in answers}
+    return [Exchange(c, by_id.get(c.message_id)) for c in calls]

@@ -19,6 +19,7 @@ from chargegrid.ui.pages import (
     payments,
     pending,
     session,
+    start_outcome,
     tags,
     transactions,
     users,
@@ -32,7 +33,18 @@ _STATIC_TYPES = {
 }
 
 router = APIRouter(include_in_schema=False)
-for page in (session, overview, charge_points, pending, tags, transactions, messages, payments, users):
+for page in (
+    session,
+    overview,
+    charge_points,
+    start_outcome,
+    pending,
+    tags,
+    transactions,
+    messages,
+    payments,
+    users,
+):
     router.include_router(page.router)
 
 

@@ -3,7 +3,9 @@ edit form last), and create, edit, delete and the per-connector commands (operat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete
@@ -12,7 +14,9 @@ from starlette.responses import RedirectResponse
 
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
+from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store import charge_tags as tag_store
 from chargegrid.store import console, reports
 from chargegrid.store.console import Order
 from chargegrid.store.models import ChargePoint, ChargeTag, utcnow
@@ -149,6 +153,8 @@ async def _edit_page(
     message: str | None = None,
     error: str | None = None,
     result: CommandResult | None = None,
+    follow: str | None = None,
+    follow_tag: str = "",
     status_code: int = 200,
 ) -> Response:
     services = auth.services_of(request)
@@ -158,9 +164,10 @@ async def _edit_page(
         if cp is None:
             return _missing(request, viewer, cp_id)
         state = await station_state(services, db, cp_id)
-        tags = await console.tags(
-            db, Order(0, 1000, ChargeTag.tag_id, False, ChargeTag.tag_id), state="usable", now=utcnow()
-        )
+        by_id = Order(0, 500, ChargeTag.tag_id, False, ChargeTag.tag_id)
+        tags = await console.tags(db, by_id, state="usable", now=utcnow())
+        blocked = await console.tags(db, by_id, state="blocked", now=utcnow())
+        expired = await console.tags(db, by_id, state="expired", now=utcnow())
         sessions = await console.recent_sessions(db, cp_id)
         running = next((c.open_tx for c in state.connectors if c.open_tx is not None), None)
         shown = running or (sessions[0] if sessions else None)
@@ -178,6 +185,8 @@ async def _edit_page(
         "state": state,
         "online": state.online,
         "tags": tags.rows,
+        "unusable": [(t, "blocked") for t in blocked.rows]
+        + [(t, "expired") for t in expired.rows if not t.blocked],
         "sessions": [(tx, reports.energy_kwh(tx)) for tx in sessions],
         "chart_tx": shown,
         "chart": chart_of(values, shown.meter_start if shown else None, lambda t: reader.clock(t)),
@@ -189,6 +198,10 @@ async def _edit_page(
         "message": message,
         "error": error,
         "result": result,
+        "follow": follow,
+        "steps": [],
+        "tag": follow_tag,
+        "gave_up": False,
     }
     return render(request, "chargepoint.html", context, viewer=viewer, status_code=status_code)
 
@@ -258,12 +271,40 @@ async def delete_cp(request: Request, cp_id: str) -> Response:
 async def command(request: Request, cp_id: str) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
+    action, tag = str(form.get("action") or ""), str(form.get("tag") or "").strip()
+    services = auth.services_of(request)
+    sent_at = utcnow()
+    refusal = await _tag_refusal(services, tag, gettext_for(request, viewer)) if action == "start" else None
+    if refusal is not None:
+        return await _edit_page(request, viewer, cp_id, result=CommandResult(False, refusal))
     result = await run_command(
-        auth.services_of(request),
+        services,
         cp_id,
-        action=str(form.get("action") or ""),
+        action=action,
         connector=str(form.get("connector") or "0"),
-        tag=str(form.get("tag") or ""),
+        tag=tag,
         limit=str(form.get("limit") or ""),
     )
-    return await _edit_page(request, viewer, cp_id, result=result)
+    follow = None
+    if action == "start" and result.ok:
+        # The charger's Accepted only means it will try: follow what it does with the tag.
+        query = urlencode({"tag": tag, "since": sent_at.isoformat()})
+        follow = f"/ui/chargepoints/{path_part(cp_id)}/start-outcome?{query}"
+    return await _edit_page(request, viewer, cp_id, result=result, follow=follow, follow_tag=tag)
+
+
+async def _tag_refusal(services: Services, tag: str, _: Callable[[str], str]) -> str | None:
+    """Why a remote start with `tag` would be refused anyway (the page offers only usable tags)."""
+    if not tag:
+        return None
+    async with services.db() as db:
+        found = await tag_store.get_case_insensitive(db, tag)
+    if found is None:
+        why = _("there is no such tag (create it under Charge tags)")
+    elif found.blocked:
+        why = _("the tag is blocked")
+    elif found.expiry is not None and found.expiry < utcnow():
+        why = _("the tag expired")
+    else:
+        return None
+    return _("Start transaction with tag %(tag)s: not sent, %(why)s.") % {"tag": tag, "why": why}
