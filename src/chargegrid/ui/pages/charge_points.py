@@ -284,6 +284,7 @@ async def command(request: Request, cp_id: str) -> Response:
         connector=str(form.get("connector") or "0"),
         tag=tag,
         limit=str(form.get("limit") or ""),
+        actor=f"ui:{viewer.name}",
     )
     follow = None
     if action == "start" and result.ok:
