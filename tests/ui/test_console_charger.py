@@ -183,3 +183,36 @@ async def test_remote_start_offers_usable_tags_and_shows_the_refusal(
         )
         assert "not sent, the tag is blocked" in await answer.text()
         assert charger.rec.actions().count("RemoteStartTransaction") == 1
+
+
+async def test_reset_asks_soft_or_hard_and_confirms_a_running_session(
+    shared_server: RunningServer, tab: Any
+) -> None:
+    srv = shared_server
+    await srv.add_charge_point("CP-RESET")
+    await srv.add_tag("RESET-TAG")
+    async with connected(srv, "CP-RESET") as charger:
+        await status(charger, 1, "Available")
+        await login(tab, srv, OPERATOR, OPERATOR_PASSWORD)
+        await tab.goto(srv.http_url + "/ui/chargepoints/CP-RESET")
+        reset = tab.locator("#reset")
+        await reset.get_by_role("button", name="Reset station").click()  # idle: no question, Soft
+        await expect(tab.locator("#command-result")).to_contain_text("Reset (Soft) on the station: Accepted")
+        assert charger.rec.last("Reset") == {"type": "Soft"}
+
+        tx = await start_tx(charger, 1, "RESET-TAG", 0)
+        await tab.goto(srv.http_url + "/ui/chargepoints/CP-RESET")
+        await reset.get_by_label("Kind of reset").select_option("Hard")
+        await reset.get_by_role("button", name="Reset station").click()
+        await expect(tab.locator("main form")).to_contain_text(f"transaction {tx} on connector 1")
+        await expect(tab.locator("main form")).to_contain_text("A Hard reset stops them at once.")
+        assert charger.rec.actions().count("Reset") == 1  # nothing sent while asking
+        await tab.get_by_role("button", name="Reset anyway").click()
+        await expect(tab.locator("#command-result")).to_contain_text("Reset (Hard) on the station: Accepted")
+        assert charger.rec.last("Reset") == {"type": "Hard"}
+
+        charger.rec.answers["UnlockConnector"] = "UnlockFailed"
+        await tab.locator("#connector-1").get_by_role("button", name="Unlock").click()
+        await expect(tab.locator("#command-result")).to_contain_text("Unlock connector 1: UnlockFailed")
+    await tab.locator("#connector-1").get_by_role("button", name="Unlock").click()  # page from before
+    await expect(tab.locator("#command-result")).to_contain_text("Unlock connector 1: Offline — not sent")

@@ -19,7 +19,7 @@ from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charge_tags as tag_store
 from chargegrid.store import console, reports
 from chargegrid.store.console import Order
-from chargegrid.store.models import ChargePoint, ChargeTag, utcnow
+from chargegrid.store.models import ChargePoint, ChargeTag, Transaction, utcnow
 from chargegrid.ui import auth, forms
 from chargegrid.ui.charger_status import chart_of, station_state
 from chargegrid.ui.pages.commands import CommandResult, run_command
@@ -277,6 +277,11 @@ async def command(request: Request, cp_id: str) -> Response:
     refusal = await _tag_refusal(services, tag, gettext_for(request, viewer)) if action == "start" else None
     if refusal is not None:
         return await _edit_page(request, viewer, cp_id, result=CommandResult(False, refusal))
+    hard = form.get("reset_type") == "Hard"
+    if action == "reset" and not forms.checkbox(form, "confirmed"):
+        running = await _running_sessions(services, cp_id)
+        if running:
+            return _confirm_reset(request, viewer, cp_id, hard, running)
     result = await run_command(
         services,
         cp_id,
@@ -285,6 +290,7 @@ async def command(request: Request, cp_id: str) -> Response:
         tag=tag,
         limit=str(form.get("limit") or ""),
         actor=f"ui:{viewer.name}",
+        hard=hard,
     )
     follow = None
     if action == "start" and result.ok:
@@ -292,6 +298,38 @@ async def command(request: Request, cp_id: str) -> Response:
         query = urlencode({"tag": tag, "since": sent_at.isoformat()})
         follow = f"/ui/chargepoints/{path_part(cp_id)}/start-outcome?{query}"
     return await _edit_page(request, viewer, cp_id, result=result, follow=follow, follow_tag=tag)
+
+
+async def _running_sessions(services: Services, cp_id: str) -> list[Transaction]:
+    async with services.db() as db:
+        state = await station_state(services, db, cp_id)
+    return [c.open_tx for c in state.connectors if c.open_tx is not None]
+
+
+def _confirm_reset(
+    request: Request, viewer: auth.Viewer, cp_id: str, hard: bool, running: list[Transaction]
+) -> Response:
+    """A reset ends the running sessions (a Soft one once they stop, a Hard one at once): ask first."""
+    _ = gettext_for(request, viewer)
+    sessions = ", ".join(
+        _("transaction %(id)s on connector %(n)s") % {"id": tx.id, "n": tx.connector_id} for tx in running
+    )
+    kind = "Hard" if hard else "Soft"
+    effect = (
+        _("A Hard reset stops them at once.")
+        if hard
+        else _("A Soft reset stops them and then restarts the charger.")
+    )
+    context = {
+        "title": N_("Reset charge point"),
+        "question": _("A session is running on %(cp)s: %(sessions)s. %(effect)s Reset (%(kind)s) anyway?")
+        % {"cp": cp_id, "sessions": sessions, "effect": effect, "kind": kind},
+        "action": f"/ui/chargepoints/{path_part(cp_id)}/command",
+        "back": f"/ui/chargepoints/{path_part(cp_id)}",
+        "confirm_label": N_("Reset anyway"),
+        "hidden": {"action": "reset", "connector": "0", "reset_type": kind, "confirmed": "1"},
+    }
+    return render(request, "confirm.html", context, viewer=viewer)
 
 
 async def _tag_refusal(services: Services, tag: str, _: Callable[[str], str]) -> str | None:

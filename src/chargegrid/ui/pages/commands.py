@@ -32,12 +32,12 @@ class _NotSent(Exception):
 
 
 async def _request(
-    services: Services, cp_id: str, action: str, connector: int, tag: str, limit: str
+    services: Services, cp_id: str, action: str, connector: int, tag: str, limit: str, hard: bool
 ) -> tuple[str, Command]:
     """(what the operator asked, for the message; the command)."""
     where = f"on connector {connector}" if connector else "on the station"
     if action == "reset":
-        return f"Reset {where}", Reset()
+        return f"Reset ({'Hard' if hard else 'Soft'}) {where}", Reset(hard=hard)
     if action == "unlock":
         return f"Unlock connector {connector}", UnlockConnector(connector=connector)
     if action == "start":
@@ -74,13 +74,14 @@ async def run_command(
     tag: str,
     limit: str,
     actor: str | None = None,
+    hard: bool = False,
 ) -> CommandResult:
     try:
         connector_id = int(connector)
     except ValueError:
         return CommandResult(False, f"Connector {connector!r} is not a number.")
     try:
-        asked, command = await _request(services, cp_id, action, connector_id, tag.strip(), limit)
+        asked, command = await _request(services, cp_id, action, connector_id, tag.strip(), limit, hard)
     except _NotSent as exc:
         return CommandResult(False, str(exc))
     try:
@@ -91,16 +92,17 @@ async def run_command(
 
 
 def result_of(asked: str, outcome: Outcome) -> CommandResult:
-    """The outcome in the operator's words."""
+    """The outcome in the operator's words, led by the outcome enum's own word."""
     status = outcome.status
     if status is OutcomeStatus.Offline:
-        return CommandResult(False, f"{asked}: not sent, the charger is offline. Try again once it connects.")
+        text = f"{asked}: Offline — not sent, the charger is offline. Try again once it connects."
+        return CommandResult(False, text)
     if status is OutcomeStatus.Timeout:
         return CommandResult(False, f"{asked}: Timeout — the charger did not answer in time.")
     if status is OutcomeStatus.Disconnected:
-        return CommandResult(False, f"{asked}: the charger disconnected before it answered.")
+        return CommandResult(False, f"{asked}: Disconnected — the charger went away before it answered.")
     if status is OutcomeStatus.CallError:
-        text = f"{asked}: error — the charger answered {outcome.error_code}: {outcome.description}"
+        text = f"{asked}: CallError {outcome.error_code} — the charger answered: {outcome.description}"
         return CommandResult(False, text)
     if status is OutcomeStatus.InvalidResponse:
         return CommandResult(False, f"{asked}: InvalidResponse — the charger's answer broke the OCPP schema.")
