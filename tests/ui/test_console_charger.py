@@ -4,6 +4,7 @@ and the overview's counts, order and offline times — with real chargers over w
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +13,9 @@ from playwright.async_api import expect
 
 from chargegrid.store.models import ChargerEvent, ChargeTag, Transaction
 from tests.support.chargers import connected
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, run_server
 from tests.ui.conftest import OPERATOR, OPERATOR_PASSWORD, VIEWER, VIEWER_PASSWORD
-from tests.ui.helpers import login, meter, now, start_tx, status, stop_tx
+from tests.ui.helpers import ADMIN, ADMIN_PASSWORD, add_user, login, meter, now, start_tx, status, stop_tx
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -216,3 +217,26 @@ async def test_reset_asks_soft_or_hard_and_confirms_a_running_session(
         await expect(tab.locator("#command-result")).to_contain_text("Unlock connector 1: UnlockFailed")
     await tab.locator("#connector-1").get_by_role("button", name="Unlock").click()  # page from before
     await expect(tab.locator("#command-result")).to_contain_text("Unlock connector 1: Offline — not sent")
+
+
+async def test_remote_start_outcome_without_a_message_log(shared_browser: Any, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nolog.db'}"
+    async with run_server(url, tmp_path, message_log="off") as srv:
+        await add_user(srv, ADMIN, ADMIN_PASSWORD, "admin")
+        await srv.add_charge_point("CP-NOLOG")
+        await srv.add_tag("NOLOG-TAG")
+        context = await shared_browser.new_context()
+        try:
+            tab = await context.new_page()
+            async with connected(srv, "CP-NOLOG") as charger:
+                await status(charger, 1, "Available")
+                await login(tab, srv)
+                await tab.goto(srv.http_url + "/ui/chargepoints/CP-NOLOG")
+                await tab.locator("#connector-1").get_by_role("button", name="Start transaction").click()
+                await expect(tab.locator("#start-outcome")).to_contain_text("Waiting for the charger")
+                tx = await start_tx(charger, 1, "NOLOG-TAG", 0)
+                started = tab.locator("#start-outcome [data-outcome=started]")
+                await expect(started).to_be_visible(timeout=10_000)
+                await expect(tab.locator("#start-outcome")).to_contain_text(f"#{tx}")
+        finally:
+            await context.close()

@@ -352,3 +352,15 @@ async def start_exchanges(db: Db, charge_point_id: str, since: datetime, tag: st
     )
     by_id = {a.message_id: a for a in answers}
     return [Exchange(c, by_id.get(c.message_id)) for c in calls]
+
+
+async def transactions_started(
+    db: Db, charge_point_id: str, since: datetime, tag: str
+) -> Sequence[Transaction]:
+    """Transactions of `charge_point_id` stored since `since` that started with `tag` (any case)."""
+    query = select(Transaction).where(
+        Transaction.charge_point_id == charge_point_id,
+        Transaction.created_at >= since,
+        func.lower(func.coalesce(Transaction.start_tag_id, "")) == tag.lower(),
+    )
+    return (await db.scalars(query.order_by(Transaction.id).limit(5))).all()

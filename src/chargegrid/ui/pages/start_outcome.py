@@ -71,7 +71,13 @@ async def start_outcome(request: Request, cp_id: str, tag: str, since: str) -> R
         begun = utcnow()
     async with auth.services_of(request).db() as db:
         steps = steps_of(await console.start_exchanges(db, cp_id, begun, tag))
-    started = any(s.action in ("StartTransaction", "TransactionEvent") for s in steps)
+        if not steps:
+            # The message log may be off: a stored transaction still tells that it started.
+            steps = [
+                Step(tx.start_time, "Transaction", f"#{tx.id}, connector {tx.connector_id}", "started", False)
+                for tx in await console.transactions_started(db, cp_id, begun, tag)
+            ]
+    started = any(s.action in ("StartTransaction", "TransactionEvent", "Transaction") for s in steps)
     context = {
         "steps": steps,
         "tag": tag,
