@@ -3,6 +3,7 @@ time zones, and `chargegrid user ...` on the command line."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from playwright.async_api import expect
 
 from chargegrid.domain.credentials import verify_password
 from chargegrid.store import users as users_store
+from chargegrid.store.models import ChargeTag
 from tests.support.server import RunningServer
 from tests.ui.conftest import OPERATOR, OPERATOR_PASSWORD, VIEWER, VIEWER_PASSWORD
 from tests.ui.helpers import ADMIN, ADMIN_PASSWORD, add_user, login
@@ -153,3 +155,19 @@ async def test_favicon_is_served(shared_server: RunningServer) -> None:
         icon = await client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg")
+
+
+async def test_tag_expiry_is_entered_in_the_readers_zone(shared_server: RunningServer, tab: Any) -> None:
+    srv = shared_server
+    await srv.add_tag("ZONE-TAG")
+    await login(tab, srv, OPERATOR, OPERATOR_PASSWORD)
+    await tab.goto(srv.http_url + "/ui/tags/ZONE-TAG")
+    await tab.get_by_label("Expiry (Europe/Berlin)").fill("2031-06-30T12:00")  # summer: UTC+2
+    await tab.get_by_role("button", name="Save").click()
+    async with srv.services.db() as db:
+        tag = await db.get(ChargeTag, "ZONE-TAG")
+    assert tag is not None and tag.expiry == datetime(2031, 6, 30, 10, 0, tzinfo=UTC)
+    await tab.goto(srv.http_url + "/ui/tags/ZONE-TAG")
+    await expect(tab.get_by_label("Expiry (Europe/Berlin)")).to_have_value("2031-06-30T12:00")
+    await tab.goto(srv.http_url + "/ui/tags?q=ZONE-TAG")
+    await expect(tab.locator("#tags tbody")).to_contain_text("2031-06-30 12:00:00 CEST")

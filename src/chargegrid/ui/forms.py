@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from starlette.datastructures import FormData
 
@@ -35,7 +35,8 @@ def number(form: FormData, name: str, label: str) -> float | None:
     return result
 
 
-def utc_datetime(form: FormData, name: str, label: str) -> datetime | None:
+def utc_datetime(form: FormData, name: str, label: str, zone: tzinfo = UTC) -> datetime | None:
+    """A `datetime-local` field, read in `zone` (the reader's time zone), as UTC."""
     value = str(form.get(name) or "").strip()
     if not value:
         return None
@@ -43,7 +44,7 @@ def utc_datetime(form: FormData, name: str, label: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise FormError(f"{label} must be a date and time like 2030-12-31T23:59 (got {value!r}).") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return (parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed).astimezone(UTC)
 
 
 def checkbox(form: FormData, name: str) -> bool:

@@ -3,6 +3,7 @@ expiry, blocked) and delete (operators and admins)."""
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -14,7 +15,7 @@ from chargegrid.store import console
 from chargegrid.store.models import ChargeTag, utcnow
 from chargegrid.ui import auth, forms
 from chargegrid.ui.paging import read as paging_of
-from chargegrid.ui.rendering import gettext_for, path_part, render
+from chargegrid.ui.rendering import gettext_for, path_part, reader_of, render
 from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
@@ -52,7 +53,7 @@ async def list_page(
     return render(request, "tags.html", context, viewer=viewer)
 
 
-def _values(tag: ChargeTag | None, form: FormData | None = None) -> dict[str, Any]:
+def _values(tag: ChargeTag | None, form: FormData | None = None, zone: tzinfo = UTC) -> dict[str, Any]:
     if form is not None:
         values: dict[str, Any] = {
             k: str(form.get(k) or "") for k in ("tag_id", "name", "parent_tag_id", "expiry")
@@ -65,15 +66,15 @@ def _values(tag: ChargeTag | None, form: FormData | None = None) -> dict[str, An
         "tag_id": tag.tag_id,
         "name": tag.name or "",
         "parent_tag_id": tag.parent_tag_id or "",
-        "expiry": tag.expiry.strftime("%Y-%m-%dT%H:%M") if tag.expiry else "",
+        "expiry": tag.expiry.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if tag.expiry else "",
         "blocked": tag.blocked,
     }
 
 
-def _apply(tag: ChargeTag, form: FormData) -> None:
+def _apply(tag: ChargeTag, form: FormData, zone: tzinfo) -> None:
     name = forms.text(form, "name", "Name", 200)
     parent = forms.text(form, "parent_tag_id", "Group", 50)
-    expiry = forms.utc_datetime(form, "expiry", "Expiry")
+    expiry = forms.utc_datetime(form, "expiry", "Expiry", zone)
     tag.name, tag.parent_tag_id, tag.expiry = name, parent, expiry
     tag.blocked = forms.checkbox(form, "blocked")
 
@@ -108,7 +109,7 @@ async def create(request: Request) -> Response:
             if await tag_store.get_case_insensitive(db, tag_id) is not None:
                 raise forms.FormError(f"Tag {tag_id!r} already exists (tag ids ignore case): edit that one.")
             tag = ChargeTag(tag_id=tag_id)
-            _apply(tag, form)
+            _apply(tag, form, reader_of(request, viewer).zone)
             db.add(tag)
     except forms.FormError as exc:
         return _form_page(request, viewer, "", _values(None, form), str(exc))
@@ -122,7 +123,7 @@ async def edit_page(request: Request, tag_id: str) -> Response:
         tag = await tag_store.get(db, tag_id)
     if tag is None:
         return _not_found(request, viewer, tag_id)
-    return _form_page(request, viewer, tag_id, _values(tag))
+    return _form_page(request, viewer, tag_id, _values(tag, zone=reader_of(request, viewer).zone))
 
 
 def _not_found(request: Request, viewer: auth.Viewer, tag_id: str) -> Response:
@@ -142,7 +143,7 @@ async def save(request: Request, tag_id: str) -> Response:
             tag = await tag_store.get(db, tag_id)
             if tag is None:
                 return _not_found(request, viewer, tag_id)
-            _apply(tag, form)
+            _apply(tag, form, reader_of(request, viewer).zone)
     except forms.FormError as exc:
         return _form_page(request, viewer, tag_id, _values(None, form), str(exc))
     return RedirectResponse(f"/ui/tags?q={path_part(tag_id)}", status_code=303)
