@@ -13,9 +13,10 @@ from playwright.async_api import expect
 from chargegrid.domain.credentials import verify_password
 from chargegrid.store import users as users_store
 from chargegrid.store.models import ChargeTag
+from tests.support.chargers import connected
 from tests.support.server import RunningServer
 from tests.ui.conftest import OPERATOR, OPERATOR_PASSWORD, VIEWER, VIEWER_PASSWORD
-from tests.ui.helpers import ADMIN, ADMIN_PASSWORD, add_user, login
+from tests.ui.helpers import ADMIN, ADMIN_PASSWORD, add_user, login, status
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -139,6 +140,11 @@ async def test_german_from_the_browser_and_times_in_its_zone(
         await tab.get_by_role("button", name="Anmelden").click()
         await expect(tab.locator("h1")).to_have_text("Übersicht")
         await expect(tab.locator("nav")).to_contain_text("Ladevorgänge")
+        async with connected(srv, "CP-DE") as charger:
+            await status(charger, 1, "SuspendedEV")
+            await tab.goto(srv.http_url + "/?q=CP-DE")
+            await expect(tab.locator("[data-tile=Hof] .ocpp")).to_have_text("Vom Auto pausiert")
+            await expect(tab.locator("[data-count=charging]")).to_contain_text("lädt")
         await tab.goto(srv.http_url + "/ui/chargepoints/CP-DE")
         await expect(tab.locator("#status h2")).to_have_text("Status")
         await expect(tab.locator("#sessions h2")).to_have_text("Verlauf der Ladevorgänge")

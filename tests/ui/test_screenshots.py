@@ -109,5 +109,13 @@ async def test_main_pages_screenshots(
         await mobile.goto(ui_server.http_url + "/ui/chargepoints/DEMO-1")
         await mobile.screenshot(path=str(folder / "charge-point-phone.png"))
         await phone.close()
-    for name in [*pages, "overview-phone", "charge-point-phone"]:
+
+        german = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+        await german.add_cookies(await page.context.cookies())
+        deutsch = await german.new_page()
+        await deutsch.goto(ui_server.http_url + "/")
+        await expect(deutsch.locator("h1")).to_have_text("Übersicht")
+        await deutsch.screenshot(path=str(folder / "overview-de.png"), full_page=True)
+        await german.close()
+    for name in [*pages, "overview-phone", "charge-point-phone", "overview-de"]:
         assert (folder / f"{name}.png").stat().st_size > 5_000
