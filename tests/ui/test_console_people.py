@@ -145,6 +145,11 @@ async def test_german_from_the_browser_and_times_in_its_zone(
             await tab.goto(srv.http_url + "/?q=CP-DE")
             await expect(tab.locator("[data-tile=Hof] .ocpp")).to_have_text("Vom Auto pausiert")
             await expect(tab.locator("[data-count=charging]")).to_contain_text("lädt")
+            await tab.goto(srv.http_url + "/ui/chargepoints/CP-DE")
+            await tab.locator("#connector-1").get_by_role("button", name="Entriegeln").click()
+            await expect(tab.locator("#command-result")).to_have_text(
+                "Anschluss 1 entriegeln: Unlocked — die Station hat angenommen."
+            )
         await tab.goto(srv.http_url + "/ui/chargepoints/CP-DE")
         await expect(tab.locator("#status h2")).to_have_text("Status")
         await expect(tab.locator("#sessions h2")).to_have_text("Verlauf der Ladevorgänge")

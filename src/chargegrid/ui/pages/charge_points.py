@@ -291,6 +291,7 @@ async def command(request: Request, cp_id: str) -> Response:
         limit=str(form.get("limit") or ""),
         actor=f"ui:{viewer.name}",
         hard=hard,
+        gettext=gettext_for(request, viewer),
     )
     follow = None
     if action == "start" and result.ok:
