@@ -80,17 +80,17 @@ def _form_values(cp: ChargePoint | None, form: FormData | None = None) -> dict[s
 _FIELDS = ("id", "name", "comment", "price_per_kwh", "max_session_kwh", "session_fee")
 
 
-def _apply(cp: ChargePoint, form: FormData) -> None:
+def _apply(cp: ChargePoint, form: FormData, _: Callable[[str], str]) -> None:
     """Copy the form onto the charge point; raises FormError before changing anything."""
-    name = forms.text(form, "name", "Name", 100)
-    comment = forms.text(form, "comment", "Comment", 2000)
+    name = forms.text(form, "name", _("Name"), 100, _=_)
+    comment = forms.text(form, "comment", _("Comment"), 2000, _=_)
     password = str(form.get("password") or "")
     if password and not 8 <= len(password) <= 40:
-        raise forms.FormError("The password must be 8 to 40 characters long (OCPP security profile 1).")
+        raise forms.FormError(_("The password must be 8 to 40 characters long (OCPP security profile 1)."))
     prices = {
-        "price_per_kwh": forms.number(form, "price_per_kwh", "Price per kWh"),
-        "max_session_kwh": forms.number(form, "max_session_kwh", "Max kWh per session"),
-        "session_fee": forms.number(form, "session_fee", "Session fee"),
+        "price_per_kwh": forms.number(form, "price_per_kwh", _("Price per kWh"), _),
+        "max_session_kwh": forms.number(form, "max_session_kwh", _("Max kWh per session"), _),
+        "session_fee": forms.number(form, "session_fee", _("Session fee"), _),
     }
     cp.name, cp.comment = name, comment
     for key, value in prices.items():
@@ -118,18 +118,19 @@ async def new_page(request: Request) -> Response:
 async def create(request: Request) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
+    _ = gettext_for(request, viewer)
     cp_id = str(form.get("id") or "").strip()
     try:
         if not is_valid_charge_point_id(cp_id):
             raise forms.FormError(
-                f"The charge point id must be {CHARGE_POINT_ID_RULE} "
-                "(it is the last part of the charger's OCPP URL)."
+                _("The charge point id must be %s (it is the last part of the charger's OCPP URL).")
+                % CHARGE_POINT_ID_RULE
             )
         async with auth.services_of(request).db.begin() as db:
             if await cp_store.get(db, cp_id) is not None:
-                raise forms.FormError(f"A charge point with id {cp_id!r} already exists: pick another id.")
+                raise forms.FormError(_("A charge point with id %r already exists: pick another id.") % cp_id)
             cp = ChargePoint(id=cp_id, registration_status="Accepted")
-            _apply(cp, form)
+            _apply(cp, form, _)
             db.add(cp)
     except forms.FormError as exc:
         context = {
@@ -239,7 +240,7 @@ async def save(request: Request, cp_id: str) -> Response:
             cp = await cp_store.get(db, cp_id)
             if cp is None:
                 return _missing(request, viewer, cp_id)
-            _apply(cp, form)
+            _apply(cp, form, gettext_for(request, viewer))
     except forms.FormError as exc:
         return await _edit_page(request, viewer, cp_id, form=form, error=str(exc), status_code=400)
     return RedirectResponse(f"/ui/chargepoints/{path_part(cp_id)}?saved=1", status_code=303)

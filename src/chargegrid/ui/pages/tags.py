@@ -3,6 +3,7 @@ expiry, blocked) and delete (operators and admins)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -71,10 +72,10 @@ def _values(tag: ChargeTag | None, form: FormData | None = None, zone: tzinfo = 
     }
 
 
-def _apply(tag: ChargeTag, form: FormData, zone: tzinfo) -> None:
-    name = forms.text(form, "name", "Name", 200)
-    parent = forms.text(form, "parent_tag_id", "Group", 50)
-    expiry = forms.utc_datetime(form, "expiry", "Expiry", zone)
+def _apply(tag: ChargeTag, form: FormData, zone: tzinfo, _: Callable[[str], str]) -> None:
+    name = forms.text(form, "name", _("Name"), 200, _=_)
+    parent = forms.text(form, "parent_tag_id", _("Group"), 50, _=_)
+    expiry = forms.utc_datetime(form, "expiry", _("Expiry"), zone, _)
     tag.name, tag.parent_tag_id, tag.expiry = name, parent, expiry
     tag.blocked = forms.checkbox(form, "blocked")
 
@@ -104,12 +105,15 @@ async def create(request: Request) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
-        tag_id = forms.text(form, "tag_id", "Tag id", 50, required=True) or ""
+        _ = gettext_for(request, viewer)
+        tag_id = forms.text(form, "tag_id", _("Tag id"), 50, required=True, _=_) or ""
         async with auth.services_of(request).db.begin() as db:
             if await tag_store.get_case_insensitive(db, tag_id) is not None:
-                raise forms.FormError(f"Tag {tag_id!r} already exists (tag ids ignore case): edit that one.")
+                raise forms.FormError(
+                    _("Tag %r already exists (tag ids ignore case): edit that one.") % tag_id
+                )
             tag = ChargeTag(tag_id=tag_id)
-            _apply(tag, form, reader_of(request, viewer).zone)
+            _apply(tag, form, reader_of(request, viewer).zone, gettext_for(request, viewer))
             db.add(tag)
     except forms.FormError as exc:
         return _form_page(request, viewer, "", _values(None, form), str(exc))
@@ -143,7 +147,7 @@ async def save(request: Request, tag_id: str) -> Response:
             tag = await tag_store.get(db, tag_id)
             if tag is None:
                 return _not_found(request, viewer, tag_id)
-            _apply(tag, form, reader_of(request, viewer).zone)
+            _apply(tag, form, reader_of(request, viewer).zone, gettext_for(request, viewer))
     except forms.FormError as exc:
         return _form_page(request, viewer, tag_id, _values(None, form), str(exc))
     return RedirectResponse(f"/ui/tags?q={path_part(tag_id)}", status_code=303)

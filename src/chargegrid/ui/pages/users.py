@@ -63,7 +63,7 @@ async def add_user(request: Request) -> Response:
     form = await auth.checked_form(request)
     _ = gettext_for(request, viewer)
     try:
-        name = forms.text(form, "name", _("User name"), 100, required=True) or ""
+        name = forms.text(form, "name", _("User name"), 100, required=True, _=_) or ""
         role = str(form.get("role") or "viewer")
         if role not in users_store.ROLES:
             raise forms.FormError(_("Pick a role: admin, operator or viewer."))
