@@ -134,6 +134,11 @@ async def test_overview_counts_order_words_and_offline_since(shared_server: Runn
         assert fault >= 1
         await tab.goto(srv.http_url + "/?state=fault&q=OV-")
         await expect(tiles).to_have_count(1)
+        await tab.goto(srv.http_url + "/ui/messages")
+        anomaly = tab.locator(".anomalies li", has_text="OV-D")
+        await expect(anomaly).to_contain_text("offline with transaction")
+        await expect(anomaly).to_contain_text("CET")  # when it started, in the reader's zone
+        await expect(tab.locator(".anomalies li", has_text="OV-C")).to_contain_text("faulted (GroundFailure)")
 
 
 async def test_remote_start_offers_usable_tags_and_shows_the_refusal(

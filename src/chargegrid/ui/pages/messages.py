@@ -25,7 +25,10 @@ router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 class Anomaly:
     charge_point_id: str
     connector_id: int | None
-    text: str
+    kind: str  # "offline-open", "idle-open", "faulted": the page words each
+    transaction_id: int | None = None
+    started: datetime | None = None
+    error: str | None = None
 
 
 async def anomalies(services: Services) -> list[Anomaly]:
@@ -38,33 +41,17 @@ async def anomalies(services: Services) -> list[Anomaly]:
     for tx in open_txs:
         session = services.registry.get(tx.charge_point_id)
         if session is None:
-            found.append(
-                Anomaly(
-                    tx.charge_point_id,
-                    tx.connector_id,
-                    f"offline with transaction {tx.id} still open (started {tx.start_time:%Y-%m-%d %H:%M})",
-                )
-            )
+            found.append(Anomaly(tx.charge_point_id, tx.connector_id, "offline-open", tx.id, tx.start_time))
             continue
         live = session.connectors.get(tx.connector_id)
         if live is not None and live.status == "Available":
-            found.append(
-                Anomaly(
-                    tx.charge_point_id, tx.connector_id, f"available but transaction {tx.id} is still open"
-                )
-            )
+            found.append(Anomaly(tx.charge_point_id, tx.connector_id, "idle-open", tx.id, tx.start_time))
     for row in stored:
         session = services.registry.get(row.charge_point_id)
         live = session.connectors.get(row.connector_id) if session else None
         status, error = (live.status, live.error_code) if live else (row.status, row.error_code)
         if status == "Faulted":
-            found.append(
-                Anomaly(
-                    row.charge_point_id,
-                    row.connector_id or None,
-                    f"faulted ({error or 'no error code'})",
-                )
-            )
+            found.append(Anomaly(row.charge_point_id, row.connector_id or None, "faulted", error=error))
     return found
 
 
