@@ -24,12 +24,35 @@ async def test_charger_page_shows_live_status_chart_history_and_events(
     shared_server: RunningServer, tab: Any
 ) -> None:
     srv = shared_server
-    await srv.add_charge_point("CP-LIVE", name="Yard")
+    await srv.add_charge_point(
+        "CP-LIVE",
+        name="Yard",
+        settings={"MeterValueSampleInterval": "5"},
+        setting_results={"MeterValueSampleInterval": "Accepted"},
+    )
     await srv.add_tag("LIVE-TAG")
     async with srv.services.db.begin() as db:
         db.add(
             ChargerEvent(
                 charge_point_id="CP-LIVE", kind="FirmwareStatusNotification", payload={"status": "Installed"}
+            )
+        )
+        db.add(
+            ChargerEvent(
+                charge_point_id="CP-LIVE",
+                kind="NotifyReport",
+                payload={
+                    "requestId": 1,
+                    "generatedAt": "2026-11-30T10:00:00Z",
+                    "seqNo": 0,
+                    "reportData": [
+                        {
+                            "component": {"name": "OCPPCommCtrlr"},
+                            "variable": {"name": "HeartbeatInterval"},
+                            "variableAttribute": [{"value": "300", "mutability": "ReadWrite"}],
+                        }
+                    ],
+                },
             )
         )
         db.add(
@@ -76,6 +99,13 @@ async def test_charger_page_shows_live_status_chart_history_and_events(
         points = await tab.locator("#chart polyline.power").get_attribute("points")
         assert points is not None and len(points.split()) == 2
         await expect(tab.locator("#sessions tbody")).to_contain_text("running")
+        configuration = tab.locator("#configuration")
+        await expect(configuration.locator("tr", has_text="MeterValueSampleInterval")).to_contain_text(
+            "Accepted"
+        )
+        await expect(configuration.locator("tr", has_text="OCPPCommCtrlr.HeartbeatInterval")).to_contain_text(
+            "ReadWrite"
+        )
         await expect(tab.locator("#firmware")).to_contain_text("Installed")
         await expect(tab.locator("#security")).to_contain_text("TamperDetectionActivated")
         await expect(tab.locator("#security")).to_contain_text("lid opened")

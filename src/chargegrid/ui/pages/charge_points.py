@@ -3,7 +3,7 @@ edit form last), and create, edit, delete and the per-connector commands (operat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,7 @@ from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charge_tags as tag_store
 from chargegrid.store import console, reports
 from chargegrid.store.console import Order
-from chargegrid.store.models import ChargePoint, ChargeTag, Transaction, utcnow
+from chargegrid.store.models import ChargePoint, ChargerEvent, ChargeTag, Transaction, utcnow
 from chargegrid.ui import auth, forms
 from chargegrid.ui.charger_status import chart_of, station_state
 from chargegrid.ui.pages.commands import CommandResult, run_command
@@ -175,6 +175,7 @@ async def _edit_page(
         values = await console.meter_values(db, shown.id) if shown is not None else []
         firmware = await console.events(db, cp_id, console.FIRMWARE_KINDS)
         security = await console.events(db, cp_id, console.SECURITY_KINDS)
+        reported = await console.events(db, cp_id, ("NotifyReport",), limit=50)
         log = await console.exchanges(db, console.MessageQuery(charge_point_id=cp_id), 0, 20)
     context = {
         "title": f"{cp.name or cp.id}",
@@ -191,7 +192,7 @@ async def _edit_page(
         "sessions": [(tx, reports.energy_kwh(tx)) for tx in sessions],
         "chart_tx": shown,
         "chart": chart_of(values, shown.meter_start if shown else None, lambda t: reader.clock(t)),
-        "settings_rows": _settings_rows(cp),
+        "settings_rows": _settings_rows(cp, reported),
         "firmware": firmware,
         "security": security,
         "log": [exchange_row(x) for x in log.rows],
@@ -207,13 +208,23 @@ async def _edit_page(
     return render(request, "chargepoint.html", context, viewer=viewer, status_code=status_code)
 
 
-def _settings_rows(cp: ChargePoint) -> list[tuple[str, str, str]]:
-    """(key, value, what the charger answered) for the configuration stored for this station."""
+def _settings_rows(cp: ChargePoint, reports_: Sequence[ChargerEvent]) -> list[tuple[str, str, str]]:
+    """(key, value, what the charger answered / how it may be changed) for this station's stored
+    configuration: the settings pushed through the operator API, then the device model variables its
+    NotifyReports listed (2.x; the newest report of a variable wins)."""
     values = cp.settings or {}
     results = cp.setting_results or {}
-    return [
-        (str(key), str(values.get(key, "")), str(results.get(key, ""))) for key in sorted({*values, *results})
-    ]
+    rows = [(str(k), str(values.get(k, "")), str(results.get(k, ""))) for k in sorted({*values, *results})]
+    reported: dict[str, tuple[str, str]] = {}
+    for event in reversed(reports_):  # oldest first, so newer reports overwrite
+        for item in (event.payload or {}).get("reportData") or []:
+            try:
+                key = f"{item['component']['name']}.{item['variable']['name']}"
+                attribute = (item.get("variableAttribute") or [{}])[0]
+            except (KeyError, TypeError, IndexError):
+                continue
+            reported[key] = (str(attribute.get("value", "")), str(attribute.get("mutability", "")))
+    return rows + [(key, value, mutability) for key, (value, mutability) in sorted(reported.items())]
 
 
 def _missing(request: Request, viewer: auth.Viewer, cp_id: str) -> Response:
