@@ -4,6 +4,7 @@ completeness, the favicon, the start-up hint, a second server on a taken port, a
 from __future__ import annotations
 
 import io
+import os
 import re
 import socket
 import subprocess
@@ -119,3 +120,40 @@ def test_every_chargegrid_command_in_the_readme_can_run_as_written() -> None:
         if command.startswith("scripts/"):
             assert (ROOT / command).is_file() and (ROOT / command).stat().st_mode & 0o111, command
     assert ".chargegrid-ui-secret" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_first_start_hint_prints_the_address_it_listens_on(tmp_path: Path) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    env = {**os.environ, "CHARGEGRID_DATA_DIR": str(tmp_path)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chargegrid",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            f"sqlite+aiosqlite:///{tmp_path / 'hint.db'}",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        assert server.stderr is not None
+        lines = []
+        for line in server.stderr:
+            lines.append(line)
+            if "log in at" in line or len(lines) > 40:
+                break
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    said = "".join(lines)
+    assert f"log in at http://127.0.0.1:{port}/" in said, said
+    assert "<host>" not in said and "user add NAME --admin" in said
