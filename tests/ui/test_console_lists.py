@@ -12,7 +12,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 from sqlalchemy import insert
 
-from chargegrid.store.models import ChargePoint, ChargeTag, MessageLogEntry, Transaction
+from chargegrid.store.models import ChargePoint, ChargerEvent, ChargeTag, MessageLogEntry, Transaction
 from tests.support.server import RunningServer
 from tests.ui.conftest import VIEWER, VIEWER_PASSWORD
 from tests.ui.helpers import login
@@ -91,6 +91,20 @@ async def filled(shared_server: RunningServer) -> RunningServer:
             _frame(T0, "LIST-2", "in", 4, "u1", "UnlockConnector", '[4,"u1","NotImplemented","no",{}]')
         )
         await db.execute(insert(MessageLogEntry), rows)
+        await db.execute(
+            insert(ChargerEvent),
+            [
+                {
+                    "charge_point_id": "LIST-2",
+                    "timestamp": T0 + timedelta(minutes=n),
+                    "kind": "SecurityEventNotification" if n % 2 else "FirmwareStatusNotification",
+                    "payload": {"type": "SettingSystemTime", "techInfo": f"n{n}"}
+                    if n % 2
+                    else {"status": "Downloading"},
+                }
+                for n in range(130)
+            ],
+        )
     return shared_server
 
 
@@ -188,3 +202,19 @@ async def test_message_log_pairs_requests_with_answers(filled: RunningServer, ta
     await tab.goto(filled.http_url + "/ui/messages?cp=LIST-1&since=2026-11-01T09:00&until=2026-11-01T09:10")
     await expect(tab.locator(".pager").first).to_contain_text("of 10")
     await expect(rows.last.locator("td").first).to_contain_text("2026-11-01 09:00:00 CET")
+
+
+async def test_charger_events_paged_and_filtered(filled: RunningServer, tab: Any) -> None:
+    await login(tab, filled, VIEWER, VIEWER_PASSWORD)
+    await tab.goto(filled.http_url + "/ui/events?cp=LIST-2")
+    rows = tab.locator("#events tbody tr")
+    await expect(rows).to_have_count(50)
+    await expect(tab.locator(".pager").first).to_contain_text("1–50 of 130")
+    await expect(rows.first).to_contain_text("n129")  # newest first
+    await tab.get_by_label("Kind").select_option("security")
+    await tab.get_by_role("button", name="Show").click()
+    await expect(tab.locator(".pager").first).to_contain_text("of 65")
+    await expect(rows.first).to_contain_text("SecurityEventNotification")
+    await tab.locator(".pager").first.get_by_role("link", name="Last").click()
+    await expect(rows).to_have_count(15)
+    await expect(rows.last).to_contain_text("n1")

@@ -205,6 +205,21 @@ async def payment_of(db: Db, transaction_id: int) -> PaymentReservation | None:
 # ---- what a charger said ----------------------------------------------------------------------
 
 
+EVENT_GROUPS = {"security": SECURITY_KINDS, "firmware": FIRMWARE_KINDS}
+
+
+async def event_list(
+    db: Db, offset: int, limit: int, *, charge_point_id: str | None, kinds: Sequence[str] | None
+) -> Slice[ChargerEvent]:
+    """Reports chargers sent (security events, firmware and diagnostics status...), newest first."""
+    query = select(ChargerEvent)
+    if charge_point_id:
+        query = query.where(ChargerEvent.charge_point_id == charge_point_id)
+    if kinds is not None:
+        query = query.where(ChargerEvent.kind.in_(kinds))
+    return await _slice(db, query, Order(offset, limit, ChargerEvent.timestamp, True, ChargerEvent.id))
+
+
 async def events(
     db: Db, charge_point_id: str, kinds: Sequence[str], limit: int = 20
 ) -> Sequence[ChargerEvent]:

@@ -14,6 +14,7 @@ from chargegrid.store import users as users_store
 from chargegrid.ui import auth
 from chargegrid.ui.pages import (
     charge_points,
+    events,
     messages,
     overview,
     payments,
@@ -42,6 +43,7 @@ for page in (
     tags,
     transactions,
     messages,
+    events,
     payments,
     users,
 ):
