@@ -12,13 +12,15 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, operator_api, payments_api, raw_messages
+from chargegrid.api import admin_api, core_api, integrations_api, operator_api, payments_api, raw_messages
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.events.outbox import TransactionUpdates
+from chargegrid.events.service import Events
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
@@ -28,13 +30,14 @@ from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.services import Services
 from chargegrid.store import migrate
+from chargegrid.store.api_keys import KeyUsage
 from chargegrid.store.database import create_engine, session_factory
 from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, ui_routes)
+FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, integrations_api, ui_routes)
 OCPP_PREFIX = "/OCPP/"
 
 
@@ -80,22 +83,31 @@ def create_app(settings: Settings) -> OcppFirst:
             writer=writer,
             last_seen=last_seen,
             hooks=hooks,
+            tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
+        events = Events(settings, db, writer, registry)
+        commands = Commands(registry)
+        commands.listeners.append(events.on_command)
+        key_usage = KeyUsage(db)
         services = Services(
             settings=settings,
             engine=engine,
             db=db,
             registry=registry,
-            commands=Commands(registry),
+            commands=commands,
             hooks=hooks,
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),
+            events=events,
+            key_usage=key_usage,
         )
         app.state.services = services
         app.state.edge = edge
         message_log.start()
         writer.start()
         last_seen.start()
+        events.start()
+        key_usage.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -113,7 +125,9 @@ def create_app(settings: Settings) -> OcppFirst:
             for session in registry:
                 session.rpc.close()
                 await session.close(1001, "central system shutting down")
+            await key_usage.stop()
             await last_seen.stop()
+            await events.stop()
             await writer.stop()
             await message_log.stop()
             await engine.dispose()
@@ -123,7 +137,10 @@ def create_app(settings: Settings) -> OcppFirst:
         version=__version__,
         description="Open-source OCPP central system: OCPP.Core-compatible /API, Motown-compatible "
         "operator API, "
-        "Stripe payments. Authenticate with the X-API-Key header.",
+        "Stripe payments, events (webhooks, SSE), API keys and the audit log. Authenticate with the "
+        "X-API-Key header: the bootstrap key has every scope; keys made with POST /API/Keys have some of "
+        "`read` (GET routes, events), `command` (routes that send to a charger), `admin` (charge points, "
+        "tags, users, webhooks, keys, audit; includes read) and `payments`. Each operation lists its scope.",
         lifespan=lifespan,
     )
     app.add_exception_handler(CommandError, command_error_handler)

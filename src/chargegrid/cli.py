@@ -116,7 +116,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _extra_registrars() -> list[Registrar]:
     """Subcommands that live next to what they drive (simulator, users)."""
     registrars: list[Registrar] = []
-    for module in ("chargegrid.sim.cli", "chargegrid.ui.users_cli"):
+    for module in ("chargegrid.sim.cli", "chargegrid.ui.users_cli", "chargegrid.api.keys_cli"):
         try:
             imported = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -65,6 +65,28 @@ class RedisSettings(BaseModel):
     url: str | None = None
 
 
+class EventSettings(BaseModel):
+    """Events out: the outbox, webhook delivery and the live stream."""
+
+    transaction_update_interval: float = Field(
+        default=30, ge=0, description="Seconds between transaction.updated events of one transaction"
+    )
+    retention_days: float = Field(
+        default=7, gt=0, description="Keep outbox events and delivery attempts this long"
+    )
+    webhook_timeout: float = Field(
+        default=10, gt=0, description="Seconds a receiver has to answer a delivery"
+    )
+    webhook_retry_hours: float = Field(
+        default=24, gt=0, description="Pause a subscription whose oldest undelivered event failed this long"
+    )
+    webhook_backoff_seconds: float = Field(
+        default=1, gt=0, description="First retry delay (doubles each time)"
+    )
+    webhook_backoff_max_seconds: float = Field(default=3600, gt=0, description="Longest retry delay")
+    sequence_interval: float = Field(default=0.2, gt=0, description="How often new events are picked up (s)")
+
+
 class UiSettings(BaseModel):
     """The management web UI's login sessions."""
 
@@ -107,6 +129,7 @@ class Settings(BaseSettings):
     payments: PaymentSettings = PaymentSettings()
     redis: RedisSettings = RedisSettings()
     ui: UiSettings = UiSettings()
+    events: EventSettings = EventSettings()
 
     @field_validator("database_url")
     @classmethod

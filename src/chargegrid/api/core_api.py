@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from chargegrid.api import station_operations
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import (
     UnknownCommandRoute,
     bad_request,
@@ -31,6 +31,7 @@ from chargegrid.api.command_http import (
 )
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.domain.limits import LimitError, parse_limit
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ChangeConfiguration,
     ClearLimit,
@@ -76,6 +77,7 @@ STATUS_NUMBERS = {
     "Finishing/Reserved —, 3 Unavailable, 4 Faulted), `ChargeRateKW`, `MeterKWH`, `SoC` and "
     "`MeterValueDate` (null when unknown). A charger that disconnects leaves the list.",
     responses=UNAUTHORIZED_RESPONSE,
+    dependencies=[require_scope(Scope.read)],
 )
 async def status(request: Request) -> list[dict[str, Any]]:
     answer = []

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.events.outbox import TransactionUpdates
 from chargegrid.ocpp.auth_throttle import AuthThrottle
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
@@ -25,3 +26,4 @@ class EdgeContext:
     last_seen: LastSeen
     hooks: Hooks = field(default_factory=Hooks)
     throttle: AuthThrottle = field(default_factory=AuthThrottle)
+    tx_updates: TransactionUpdates = field(default_factory=TransactionUpdates)

@@ -15,6 +15,7 @@ from chargegrid.domain.transactions import TxEvent, TxEventResult
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.store import Db
 
 
 def id_token_info(decision: AuthDecision) -> dict[str, Any]:
@@ -90,6 +91,7 @@ class V201Handlers(Handlers):
             decision = await authorization.authorize(
                 db, p["idToken"]["idToken"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
             )
+        await self._authorized(p["idToken"]["idToken"], decision)
         return {"idTokenInfo": id_token_info(decision)}
 
     async def transaction_event(self, p: Payload) -> Payload:
@@ -116,11 +118,16 @@ class V201Handlers(Handlers):
         def answer(result: TxEventResult) -> dict[str, Any]:
             return {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
 
-        response, result = await self._write(
-            lambda db: transactions.transaction_event(
+        async def work(db: Db) -> tuple[dict[str, Any], TxEventResult | None]:
+            response, result = await transactions.transaction_event(
                 db, self.cp_id, event, deny_concurrent=self.ctx.settings.deny_concurrent_tx, answer=answer
             )
-        )
+            if result is not None and not result.started_now and not result.ended_now and event.samples:
+                tx = result.transaction
+                self.ctx.tx_updates.emit_if_due(db, tx, tx.last_meter_kwh, tx.last_power_kw, tx.last_soc)
+            return response, result
+
+        response, result = await self._write(work)
         if result is not None:
             tx = result.transaction
             live = self.session.connector(tx.connector_id)
@@ -134,6 +141,7 @@ class V201Handlers(Handlers):
                 await self.ctx.hooks.started(tx)
             if result.ended_now:
                 live.power_kw = 0.0
+                self.ctx.tx_updates.forget(tx)
                 await self.ctx.hooks.ended(tx)
             elif event.samples:
                 await self.ctx.hooks.reading(tx, summarise(event.samples))

@@ -236,4 +236,4 @@ class User(Base):
 
 
 # Tables of other topics live in their own modules; importing them here puts them in Base.metadata.
-from chargegrid.store import command_models, payment_models  # noqa: E402, F401
+from chargegrid.store import command_models, integration_models, payment_models  # noqa: E402, F401

@@ -64,7 +64,9 @@ async def _accept(ctx: Context, configuration: p.StationConfiguration | None) ->
 
     async def remote() -> Done:
         ctx.runtime.schedule_settings_push(ctx.cp_id)
-        trigger = await ctx.runtime.send(ctx.cp_id, c.TriggerMessage(message="BootNotification"))
+        trigger = await ctx.runtime.send(
+            ctx.cp_id, c.TriggerMessage(message="BootNotification"), actor=ctx.actor
+        )
         return Done("Accepted", {**answer, "online": True, "triggerBootNotification": trigger.status})
 
     return remote
@@ -169,7 +171,7 @@ async def unlock_connector(ctx: Context, payload: p.UnlockConnector) -> Done | R
     async def remote() -> Done:
         results: dict[str, str] = {}
         for connector in connectors:
-            done = await ctx.runtime.send(ctx.cp_id, c.UnlockConnector(connector=connector))
+            done = await ctx.runtime.send(ctx.cp_id, c.UnlockConnector(connector=connector), actor=ctx.actor)
             results[str(connector)] = done.status
         statuses = set(results.values())
         status = statuses.pop() if len(statuses) == 1 else "Partial"
