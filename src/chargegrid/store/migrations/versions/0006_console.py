@@ -1,14 +1,14 @@
 """console: user roles admin/operator/viewer, and each user's language and time zone
 
-Revision ID: 0005_console
-Revises: 0004
+Revision ID: 0006_console
+Revises: 0005_integrations
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_console"
-down_revision = "0004"
+revision = "0006_console"
+down_revision = "0005_integrations"
 branch_labels = None
 depends_on = None
 
