@@ -94,6 +94,9 @@ async def test_admin_manages_users_in_the_browser(shared_server: RunningServer, 
     await tab.get_by_role("button", name="Remove").click()
     await expect(tab.locator(".flash.ok")).to_contain_text("User nina removed.")
     await expect(tab.locator("#users")).not_to_contain_text("nina")
+    await tab.goto(srv.http_url + "/ui/audit?action=user.*")
+    actions = await tab.locator("#audit tbody tr td:nth-child(3)").all_inner_texts()
+    assert actions[:4] == ["user.delete", "user.password", "user.role", "user.create"], actions
 
 
 async def test_change_my_password_and_preferences(shared_server: RunningServer, tab: Any) -> None:
@@ -186,3 +189,42 @@ async def test_tag_expiry_is_entered_in_the_readers_zone(shared_server: RunningS
     await expect(tab.get_by_label("Expiry (Europe/Berlin)")).to_have_value("2031-06-30T12:00")
     await tab.goto(srv.http_url + "/ui/tags?q=ZONE-TAG")
     await expect(tab.locator("#tags tbody")).to_contain_text("2031-06-30 12:00:00 CEST")
+
+
+async def test_audit_page_shows_who_did_what(shared_server: RunningServer, tab: Any) -> None:
+    """UI changes and commands leave audit entries; the admin sees them filtered on the Audit page."""
+    srv = shared_server
+    await srv.add_charge_point("CP-AUDIT")
+    async with httpx.AsyncClient(base_url=srv.http_url) as operator:
+        token = await _form_token(operator, "/ui/login")
+        await operator.post(
+            "/ui/login", data={"name": OPERATOR, "password": OPERATOR_PASSWORD, "csrf_token": token}
+        )
+        token = await _form_token(operator, "/ui/tags/new")
+        await operator.post(
+            "/ui/tags/new", data={"csrf_token": token, "tag_id": "AUDIT-TAG", "name": "Audited"}
+        )
+        token = await _form_token(operator, "/ui/chargepoints/CP-AUDIT")
+        await operator.post(  # offline: the command still leaves its entry, with the outcome
+            "/ui/chargepoints/CP-AUDIT/command",
+            data={"csrf_token": token, "action": "unlock", "connector": "1"},
+        )
+    await login(tab, srv)
+    await tab.goto(srv.http_url + f"/ui/audit?actor={OPERATOR}")
+    table = tab.locator("#audit tbody")
+    tag_row = table.locator("tr", has_text="charge_tag.create")
+    await expect(tag_row).to_contain_text("AUDIT-TAG")
+    await expect(tag_row).to_contain_text(f"{OPERATOR} (ui)")
+    await expect(tag_row).to_contain_text("Audited")
+    command = table.locator("tr", has_text="command.UnlockConnector")
+    await expect(command).to_contain_text("CP-AUDIT")
+    await expect(command).to_contain_text("Offline")
+    await tab.goto(srv.http_url + "/ui/audit?action=user.*")
+    await expect(table).not_to_contain_text("charge_tag.create")
+    # Only admins read the log.
+    async with httpx.AsyncClient(base_url=srv.http_url) as operator:
+        token = await _form_token(operator, "/ui/login")
+        await operator.post(
+            "/ui/login", data={"name": OPERATOR, "password": OPERATOR_PASSWORD, "csrf_token": token}
+        )
+        assert (await operator.get("/ui/audit")).status_code == 403

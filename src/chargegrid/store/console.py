@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from chargegrid.store import Db
+from chargegrid.store.integration_models import AuditEntry
 from chargegrid.store.models import (
     ChargePoint,
     ChargerEvent,
@@ -379,3 +380,33 @@ async def transactions_started(
         func.lower(func.coalesce(Transaction.start_tag_id, "")) == tag.lower(),
     )
     return (await db.scalars(query.order_by(Transaction.id).limit(5))).all()
+
+
+# ---- the audit log ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    actor: str = ""  # a user or key name, or a key id
+    action: str = ""  # exact ("charge_tag.update") or a prefix ending in "*" ("command.*")
+    charge_point_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def audit_entries(db: Db, where: AuditQuery, offset: int, limit: int) -> Slice[AuditEntry]:
+    """Who did what, newest first (the same filters as `GET /API/Audit`, paged by page number)."""
+    query = select(AuditEntry)
+    if where.actor:
+        query = query.where(or_(AuditEntry.actor_id == where.actor, AuditEntry.actor_name == where.actor))
+    if where.action.endswith("*"):
+        query = query.where(AuditEntry.action.startswith(where.action[:-1], autoescape=True))
+    elif where.action:
+        query = query.where(AuditEntry.action == where.action)
+    if where.charge_point_id:
+        query = query.where(AuditEntry.charge_point_id == where.charge_point_id)
+    if where.since is not None:
+        query = query.where(AuditEntry.time >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEntry.time < where.until)
+    return await _slice(db, query, Order(offset, limit, AuditEntry.time, True, AuditEntry.id))

@@ -31,6 +31,7 @@ from starlette.datastructures import FormData
 from starlette.responses import PlainTextResponse, RedirectResponse
 
 from chargegrid.config import Settings
+from chargegrid.events.actors import ActorKind, Caller
 from chargegrid.services import Services
 from chargegrid.store import users as users_store
 from chargegrid.ui.words import N_
@@ -189,6 +190,11 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def caller(self) -> Caller:
+        """This person as the audit log names them."""
+        return Caller(ActorKind.ui, self.name, str(self.id), frozenset())
 
     @property
     def can_operate(self) -> bool:

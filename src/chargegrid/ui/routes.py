@@ -13,6 +13,7 @@ from chargegrid.services import Services
 from chargegrid.store import users as users_store
 from chargegrid.ui import auth
 from chargegrid.ui.pages import (
+    audit,
     charge_points,
     events,
     messages,
@@ -46,6 +47,7 @@ for page in (
     events,
     payments,
     users,
+    audit,
 ):
     router.include_router(page.router)
 

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse
 
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
+from chargegrid.events import audit
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charge_tags as tag_store
@@ -80,6 +81,16 @@ def _form_values(cp: ChargePoint | None, form: FormData | None = None) -> dict[s
 _FIELDS = ("id", "name", "comment", "price_per_kwh", "max_session_kwh", "session_fee")
 
 
+def _changes(form: FormData) -> dict[str, Any]:
+    """The submitted fields for the audit log; a new password shows only as "(changed)"."""
+    fields: dict[str, Any] = {k: str(form.get(k) or "") for k in _FIELDS if k != "id"}
+    if form.get("password"):
+        fields["password"] = "set"
+    if forms.checkbox(form, "clear_password"):
+        fields["clear_password"] = True
+    return audit.changes(fields)
+
+
 def _apply(cp: ChargePoint, form: FormData, _: Callable[[str], str]) -> None:
     """Copy the form onto the charge point; raises FormError before changing anything."""
     name = forms.text(form, "name", _("Name"), 100, _=_)
@@ -132,6 +143,9 @@ async def create(request: Request) -> Response:
             cp = ChargePoint(id=cp_id, registration_status="Accepted")
             _apply(cp, form, _)
             db.add(cp)
+            audit.record(
+                db, viewer.caller, "charge_point.create", charge_point_id=cp_id, details=_changes(form)
+            )
     except forms.FormError as exc:
         context = {
             "title": N_("New charge point"),
@@ -252,6 +266,9 @@ async def save(request: Request, cp_id: str) -> Response:
             if cp is None:
                 return _missing(request, viewer, cp_id)
             _apply(cp, form, gettext_for(request, viewer))
+            audit.record(
+                db, viewer.caller, "charge_point.update", charge_point_id=cp_id, details=_changes(form)
+            )
     except forms.FormError as exc:
         return await _edit_page(request, viewer, cp_id, form=form, error=str(exc), status_code=400)
     return RedirectResponse(f"/ui/chargepoints/{path_part(cp_id)}?saved=1", status_code=303)
@@ -272,10 +289,12 @@ async def confirm_delete(request: Request, cp_id: str) -> Response:
 
 @router.post("/ui/chargepoints/{cp_id}/delete")
 async def delete_cp(request: Request, cp_id: str) -> Response:
-    await auth.viewer(request, need="operator")
+    viewer = await auth.viewer(request, need="operator")
     await auth.checked_form(request)
     async with auth.services_of(request).db.begin() as db:
-        await db.execute(delete(ChargePoint).where(ChargePoint.id == cp_id))
+        gone = await db.execute(delete(ChargePoint).where(ChargePoint.id == cp_id))
+        if gone.rowcount:  # type: ignore[attr-defined]
+            audit.record(db, viewer.caller, "charge_point.delete", charge_point_id=cp_id)
     return RedirectResponse("/ui/chargepoints", status_code=303)
 
 

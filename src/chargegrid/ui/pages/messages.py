@@ -104,7 +104,7 @@ def exchange_row(exchange: console.Exchange) -> ExchangeRow:
     return ExchangeRow(exchange.call, exchange.answer, result, failed, latency)
 
 
-def _local_time(text: str, zone: tzinfo, label: str, problems: list[str]) -> datetime | None:
+def local_time(text: str, zone: tzinfo, label: str, problems: list[str]) -> datetime | None:
     """A `datetime-local` field, read in the reader's time zone."""
     if not text:
         return None
@@ -135,8 +135,8 @@ async def messages_page(
         charge_point_id=cp or None,
         action=action,
         direction=direction,
-        since=_local_time(since, reader.zone, "From", problems),
-        until=_local_time(until, reader.zone, "To", problems),
+        since=local_time(since, reader.zone, "From", problems),
+        until=local_time(until, reader.zone, "To", problems),
     )
     paging = paging_of(page, per, "time", "desc", {"time": None}, "time", desc=True)
     async with services.db() as db:

@@ -6,6 +6,7 @@ import contextlib
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.events import audit
 from chargegrid.ocpp.commands import CommandError, TriggerMessage
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
@@ -47,6 +48,8 @@ async def decide(request: Request, cp_id: str) -> Response:
         if cp is None or cp.registration_status != "Pending":
             return await _page(request, viewer, _("%s is no longer pending: nothing changed.") % cp_id)
         cp.registration_status = "Accepted" if accept else "Rejected"
+        verdict = "charge_point.accept" if accept else "charge_point.reject"
+        audit.record(db, viewer.caller, verdict, charge_point_id=cp_id)
     if accept and cp_id in services.registry:
         # Ask it to boot again now rather than at its next retry, so it is Accepted at once.
         # Best effort: whatever the charger answers, it boots again at its own retry otherwise.

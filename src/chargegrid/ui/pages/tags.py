@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
+from chargegrid.events import audit
 from chargegrid.store import charge_tags as tag_store
 from chargegrid.store import console
 from chargegrid.store.models import ChargeTag, utcnow
@@ -72,6 +73,12 @@ def _values(tag: ChargeTag | None, form: FormData | None = None, zone: tzinfo = 
     }
 
 
+def _changes(tag: ChargeTag) -> dict[str, Any]:
+    """The tag's fields after the change, for the audit log."""
+    expiry = tag.expiry.isoformat() if tag.expiry else None
+    return {"name": tag.name, "parentTagId": tag.parent_tag_id, "expiry": expiry, "blocked": tag.blocked}
+
+
 def _apply(tag: ChargeTag, form: FormData, zone: tzinfo, _: Callable[[str], str]) -> None:
     name = forms.text(form, "name", _("Name"), 200, _=_)
     parent = forms.text(form, "parent_tag_id", _("Group"), 50, _=_)
@@ -115,6 +122,7 @@ async def create(request: Request) -> Response:
             tag = ChargeTag(tag_id=tag_id)
             _apply(tag, form, reader_of(request, viewer).zone, gettext_for(request, viewer))
             db.add(tag)
+            audit.record(db, viewer.caller, "charge_tag.create", target=tag_id, details=_changes(tag))
     except forms.FormError as exc:
         return _form_page(request, viewer, "", _values(None, form), str(exc))
     return RedirectResponse(f"/ui/tags?q={path_part(tag_id)}", status_code=303)
@@ -148,6 +156,7 @@ async def save(request: Request, tag_id: str) -> Response:
             if tag is None:
                 return _not_found(request, viewer, tag_id)
             _apply(tag, form, reader_of(request, viewer).zone, gettext_for(request, viewer))
+            audit.record(db, viewer.caller, "charge_tag.update", target=tag.tag_id, details=_changes(tag))
     except forms.FormError as exc:
         return _form_page(request, viewer, tag_id, _values(None, form), str(exc))
     return RedirectResponse(f"/ui/tags?q={path_part(tag_id)}", status_code=303)
@@ -167,10 +176,11 @@ async def confirm_delete(request: Request, tag_id: str) -> Response:
 
 @router.post("/ui/tags/{tag_id}/delete")
 async def delete_tag(request: Request, tag_id: str) -> Response:
-    await auth.viewer(request, need="operator")
+    viewer = await auth.viewer(request, need="operator")
     await auth.checked_form(request)
     async with auth.services_of(request).db.begin() as db:
         tag = await tag_store.get(db, tag_id)
         if tag is not None:
             await db.delete(tag)
+            audit.record(db, viewer.caller, "charge_tag.delete", target=tag.tag_id)
     return RedirectResponse(f"/ui/tags?deleted={path_part(tag_id)}", status_code=303)

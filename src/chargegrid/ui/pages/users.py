@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
 from chargegrid.domain.credentials import hash_password, verify_password
+from chargegrid.events import audit
 from chargegrid.store import users as users_store
 from chargegrid.store.models import User
 from chargegrid.ui import auth, forms, i18n
@@ -73,6 +74,7 @@ async def add_user(request: Request) -> Response:
             if await users_store.by_name(db, name) is not None:
                 raise forms.FormError(_("A user named %s already exists: pick another name.") % name)
             users_store.add(db, name, hashed, role)
+            audit.record(db, viewer.caller, "user.create", target=name, details={"role": role})
     except forms.FormError as exc:
         return await _users_page(request, viewer, error=str(exc))
     return _done(_("User %(name)s added as %(role)s.") % {"name": name, "role": _(role)})
@@ -99,6 +101,9 @@ async def change_role(request: Request, user_id: int) -> Response:
             return await _users_page(
                 request, viewer, error=_("%s is the last admin: make another user admin first.") % user.name
             )
+        audit.record(
+            db, viewer.caller, "user.role", target=user.name, details={"from": user.role, "to": role}
+        )
         user.role = role
         name = user.name
     return _done(_("%(name)s is now %(role)s.") % {"name": name, "role": _(role)})
@@ -118,6 +123,7 @@ async def reset_password(request: Request, user_id: int) -> Response:
             return await _users_page(request, viewer, error=_("That user no longer exists."))
         user.password_hash = hashed
         name = user.name
+        audit.record(db, viewer.caller, "user.password", target=name)
     return _done(_("New password set for %s.") % name)
 
 
@@ -153,6 +159,7 @@ async def remove(request: Request, user_id: int) -> Response:
             )
         name = user.name
         await db.delete(user)
+        audit.record(db, viewer.caller, "user.delete", target=name, details={"role": user.role})
     return _done(_("User %s removed.") % name)
 
 
@@ -201,6 +208,7 @@ async def change_my_password(request: Request) -> Response:
         user = await db.get(User, viewer.id)
         if user is not None:
             user.password_hash = hashed
+            audit.record(db, viewer.caller, "user.password", target=user.name, details={"own": True})
     return await _account_page(request, viewer, message=_("Your password is changed."))
 
 
