@@ -119,6 +119,8 @@ def test_every_chargegrid_command_in_the_readme_can_run_as_written() -> None:
         assert command != "chargegrid", "a bare `chargegrid` only works inside the virtualenv"
         if command.startswith("scripts/"):
             assert (ROOT / command).is_file() and (ROOT / command).stat().st_mode & 0o111, command
+    inline = re.findall(r"`(chargegrid [^`]*)`", readme)
+    assert inline == [], f"inline commands that only work inside the virtualenv: {inline}"
     assert ".chargegrid-ui-secret" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
 
 
