@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from pydantic import ValidationError
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from chargegrid import __version__
 from chargegrid.api import admin_api, core_api, integrations_api, operator_api, payments_api, raw_messages
@@ -26,7 +24,6 @@ from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
-from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.services import Services
 from chargegrid.store import migrate
@@ -38,31 +35,12 @@ from chargegrid.ui import routes as ui_routes
 log = logging.getLogger("chargegrid")
 
 FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, integrations_api, ui_routes)
-OCPP_PREFIX = "/OCPP/"
 
 
-class OcppFirst:
-    """The node's ASGI app: `/OCPP/<id>` websockets go straight to the OCPP edge, everything else to FastAPI.
+def create_app(settings: Settings) -> FastAPI:
+    """The node's ASGI app. Serve it with `ocpp.transport.uvicorn_config`: that edge takes `/OCPP/<id>`
+    websockets off uvicorn's ASGI websocket layers (see docs/ARCHITECTURE.md)."""
 
-    A charger's connection lives for days; passing it through FastAPI's middleware stack would keep a
-    dozen suspended frames per charger (measured: several KiB each of thousands of idle connections)
-    for nothing, since no HTTP middleware applies to OCPP frames.
-    """
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self.state = app.state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"].startswith(OCPP_PREFIX):
-            scope["app"] = self.app
-            scope["path_params"] = {"charge_point_id": scope["path"][len(OCPP_PREFIX) :]}
-            await ocpp_endpoint(WebSocket(scope, receive, send))
-            return
-        await self.app(scope, receive, send)
-
-
-def create_app(settings: Settings) -> OcppFirst:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_filters()
@@ -152,4 +130,4 @@ def create_app(settings: Settings) -> OcppFirst:
     # Catch-alls (e.g. "unknown /API command") go after every face's routes, whatever the face order.
     for face in FACES:
         app.router.routes.extend(getattr(face, "fallback_routes", ()))
-    return OcppFirst(app)
+    return app
