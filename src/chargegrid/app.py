@@ -10,7 +10,19 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, integrations_api, operator_api, payments_api, raw_messages
+from chargegrid.api import (
+    admin_api,
+    core_api,
+    customer_information,
+    device_model,
+    display_messages,
+    integrations_api,
+    monitoring,
+    operator_api,
+    payments_api,
+    raw_messages,
+    transaction_status,
+)
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
@@ -34,7 +46,20 @@ from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, integrations_api, ui_routes)
+FACES = (
+    core_api,
+    device_model,
+    transaction_status,
+    display_messages,
+    monitoring,
+    customer_information,
+    raw_messages,
+    admin_api,
+    operator_api,
+    payments_api,
+    integrations_api,
+    ui_routes,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -12,6 +12,7 @@ from chargegrid.domain import authorization, stations, transactions
 from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
 from chargegrid.domain.transactions import TxEvent, TxEventResult
+from chargegrid.ocpp.report_handlers import REPORT_ROUTES
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
@@ -77,6 +78,8 @@ class V201Handlers(Handlers):
 
     async def status_notification(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
+        # Every (EVSE, connector) seen, for commands aimed at one (the stored state keeps one per EVSE).
+        self.session.extra.setdefault("evse_connectors", set()).add((evse_id, p["connectorId"]))
         await self._status(
             evse_id,
             p["connectorStatus"],
@@ -174,20 +177,17 @@ V201Handlers.ROUTES = {
     "MeterValues": V201Handlers.meter_values,
     "DataTransfer": V201Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
+    **REPORT_ROUTES,
     **{
         kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
-            "NotifyReport",
             "FirmwareStatusNotification",
             "LogStatusNotification",
             "SecurityEventNotification",
             "ReservationStatusUpdate",
             "NotifyChargingLimit",
             "ClearedChargingLimit",
-            "NotifyMonitoringReport",
-            "NotifyCustomerInformation",
-            "NotifyDisplayMessages",
             "PublishFirmwareStatusNotification",
             "ReportChargingProfiles",
             "NotifyEVChargingSchedule",
