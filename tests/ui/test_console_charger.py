@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from ocpp.v16 import call as call16
+from ocpp.v201 import call as call201
 from playwright.async_api import expect
 
 from chargegrid.store.models import ChargerEvent, ChargeTag, Transaction
@@ -35,24 +36,6 @@ async def test_charger_page_shows_live_status_chart_history_and_events(
         db.add(
             ChargerEvent(
                 charge_point_id="CP-LIVE", kind="FirmwareStatusNotification", payload={"status": "Installed"}
-            )
-        )
-        db.add(
-            ChargerEvent(
-                charge_point_id="CP-LIVE",
-                kind="NotifyReport",
-                payload={
-                    "requestId": 1,
-                    "generatedAt": "2026-11-30T10:00:00Z",
-                    "seqNo": 0,
-                    "reportData": [
-                        {
-                            "component": {"name": "OCPPCommCtrlr"},
-                            "variable": {"name": "HeartbeatInterval"},
-                            "variableAttribute": [{"value": "300", "mutability": "ReadWrite"}],
-                        }
-                    ],
-                },
             )
         )
         db.add(
@@ -102,9 +85,6 @@ async def test_charger_page_shows_live_status_chart_history_and_events(
         configuration = tab.locator("#configuration")
         await expect(configuration.locator("tr", has_text="MeterValueSampleInterval")).to_contain_text(
             "Accepted"
-        )
-        await expect(configuration.locator("tr", has_text="OCPPCommCtrlr.HeartbeatInterval")).to_contain_text(
-            "ReadWrite"
         )
         await expect(tab.locator("#firmware")).to_contain_text("Installed")
         await expect(tab.locator("#security")).to_contain_text("TamperDetectionActivated")
@@ -275,3 +255,37 @@ async def test_remote_start_outcome_without_a_message_log(shared_browser: Any, t
                 await expect(tab.locator("#start-outcome")).to_contain_text(f"#{tx}")
         finally:
             await context.close()
+
+
+async def test_configuration_shows_the_variables_a_station_reported(
+    shared_server: RunningServer, tab: Any
+) -> None:
+    srv = shared_server
+    await srv.add_charge_point("CP-VARS")
+    async with connected(srv, "CP-VARS", "ocpp2.0.1") as charger:
+        await charger.call(
+            call201.NotifyReport(
+                request_id=1,
+                generated_at=now(),
+                seq_no=0,
+                report_data=[
+                    {
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                        "variable_attribute": [{"value": "300", "mutability": "ReadWrite"}],
+                    },
+                    {
+                        "component": {"name": "EVSE", "evse": {"id": 1}},
+                        "variable": {"name": "Power"},
+                        "variable_attribute": [{"value": "22000", "mutability": "ReadOnly"}],
+                    },
+                ],
+            )
+        )
+    await login(tab, srv, VIEWER, VIEWER_PASSWORD)
+    await tab.goto(srv.http_url + "/ui/chargepoints/CP-VARS")
+    configuration = tab.locator("#configuration")
+    heartbeat = configuration.locator("tr", has_text="OCPPCommCtrlr.HeartbeatInterval")
+    await expect(heartbeat).to_contain_text("300")
+    await expect(heartbeat).to_contain_text("ReadWrite")
+    await expect(configuration.locator("tr", has_text="EVSE[1].Power")).to_contain_text("22000")

@@ -18,9 +18,10 @@ from chargegrid.events import audit
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charge_tags as tag_store
-from chargegrid.store import console, reports
+from chargegrid.store import console, inventory, reports
 from chargegrid.store.console import Order
-from chargegrid.store.models import ChargePoint, ChargerEvent, ChargeTag, Transaction, utcnow
+from chargegrid.store.device_model_tables import DeviceVariable
+from chargegrid.store.models import ChargePoint, ChargeTag, Transaction, utcnow
 from chargegrid.ui import auth, forms
 from chargegrid.ui.charger_status import chart_of, station_state
 from chargegrid.ui.pages.commands import CommandResult, run_command
@@ -189,7 +190,7 @@ async def _edit_page(
         values = await console.meter_values(db, shown.id) if shown is not None else []
         firmware = await console.events(db, cp_id, console.FIRMWARE_KINDS)
         security = await console.events(db, cp_id, console.SECURITY_KINDS)
-        reported = await console.events(db, cp_id, ("NotifyReport",), limit=50)
+        reported = await inventory.variables(db, cp_id)
         log = await console.exchanges(db, console.MessageQuery(charge_point_id=cp_id), 0, 20)
     context = {
         "title": f"{cp.name or cp.id}",
@@ -222,23 +223,24 @@ async def _edit_page(
     return render(request, "chargepoint.html", context, viewer=viewer, status_code=status_code)
 
 
-def _settings_rows(cp: ChargePoint, reports_: Sequence[ChargerEvent]) -> list[tuple[str, str, str]]:
+def _settings_rows(cp: ChargePoint, stored: Sequence[DeviceVariable]) -> list[tuple[str, str, str]]:
     """(key, value, what the charger answered / how it may be changed) for this station's stored
-    configuration: the settings pushed through the operator API, then the device model variables its
-    NotifyReports listed (2.x; the newest report of a variable wins)."""
+    configuration: the settings pushed through the operator API, then the configuration keys (1.6) and
+    device model variables (2.x) the station reported."""
     values = cp.settings or {}
     results = cp.setting_results or {}
     rows = [(str(k), str(values.get(k, "")), str(results.get(k, ""))) for k in sorted({*values, *results})]
-    reported: dict[str, tuple[str, str]] = {}
-    for event in reversed(reports_):  # oldest first, so newer reports overwrite
-        for item in (event.payload or {}).get("reportData") or []:
-            try:
-                key = f"{item['component']['name']}.{item['variable']['name']}"
-                attribute = (item.get("variableAttribute") or [{}])[0]
-            except (KeyError, TypeError, IndexError):
-                continue
-            reported[key] = (str(attribute.get("value", "")), str(attribute.get("mutability", "")))
-    return rows + [(key, value, mutability) for key, (value, mutability) in sorted(reported.items())]
+    for row in stored:
+        where = "".join(
+            f"[{part}]"
+            for part in (row.component_instance, row.evse_id, row.connector_id)
+            if part not in ("", None)
+        )
+        name = row.variable + (f"[{row.variable_instance}]" if row.variable_instance else "")
+        key = f"{row.component}{where}.{name}" if row.component else name
+        actual = (row.attributes or {}).get("Actual") or {}
+        rows.append((key, str(actual.get("value", "")), str(actual.get("mutability", ""))))
+    return rows
 
 
 def _missing(request: Request, viewer: auth.Viewer, cp_id: str) -> Response:

@@ -1,14 +1,14 @@
 """console: user roles admin/operator/viewer, and each user's language and time zone
 
-Revision ID: 0006_console
-Revises: 0005_integrations
+Revision ID: 0007_console
+Revises: 0006_device_model
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_console"
-down_revision = "0005_integrations"
+revision = "0007_console"
+down_revision = "0006_device_model"
 branch_labels = None
 depends_on = None
 
