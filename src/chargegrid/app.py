@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from chargegrid import __version__
 from chargegrid.api import (
     admin_api,
+    charging_profiles,
     core_api,
     customer_information,
     device_model,
@@ -21,6 +22,7 @@ from chargegrid.api import (
     operator_api,
     payments_api,
     raw_messages,
+    sites,
     transaction_status,
 )
 from chargegrid.api.health import router as health_router
@@ -54,6 +56,8 @@ FACES = (
     monitoring,
     customer_information,
     raw_messages,
+    charging_profiles,
+    sites,
     admin_api,
     operator_api,
     payments_api,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chargegrid.domain.charging_profiles import ChargingProfile, Purpose
 from chargegrid.domain.limits import Limit
 from chargegrid.ocpp import schemas
 from chargegrid.ocpp.commands import (
@@ -15,6 +16,7 @@ from chargegrid.ocpp.commands import (
     ChangeAvailability,
     ChangeConfiguration,
     ClearCache,
+    ClearChargingProfile,
     ClearDisplayMessage,
     ClearLimit,
     ClearVariableMonitoring,
@@ -22,6 +24,7 @@ from chargegrid.ocpp.commands import (
     CustomerInformation,
     DataTransfer,
     GetBaseReport,
+    GetChargingProfiles,
     GetCompositeSchedule,
     GetConfiguration,
     GetDiagnostics,
@@ -43,6 +46,7 @@ from chargegrid.ocpp.commands import (
     ReserveNow,
     Reset,
     SendLocalList,
+    SetChargingProfile,
     SetDisplayMessage,
     SetLimit,
     SetMonitoringBase,
@@ -65,11 +69,59 @@ from chargegrid.ocpp.versions import OcppVersion
 
 WHEN = datetime(2030, 1, 31, 18, 0, tzinfo=UTC)
 
+# Version-neutral profiles of every purpose and kind, as the API receives them (camelCase JSON).
+PERIODS = [{"startPeriod": 0, "limit": 16, "numberPhases": 3}, {"startPeriod": 3600, "limit": 8.5}]
+STATION_MAX = ChargingProfile.model_validate(
+    {
+        "id": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "ChargePointMaxProfile",
+        "chargingProfileKind": "Absolute",
+        "validFrom": "2030-01-01T00:00:00Z",
+        "validTo": "2030-12-31T00:00:00Z",
+        "chargingSchedule": {
+            "startSchedule": "2030-01-31T18:00:00Z",
+            "duration": 7200,
+            "chargingRateUnit": "W",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 22000}],
+        },
+    }
+)
+TX_DEFAULT_WEEKLY = ChargingProfile.model_validate(
+    {
+        "id": 2,
+        "stackLevel": 1,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Recurring",
+        "recurrencyKind": "Weekly",
+        "chargingSchedule": [
+            {
+                "startSchedule": "2030-01-28T00:00:00Z",
+                "chargingRateUnit": "A",
+                "chargingSchedulePeriod": PERIODS,
+                "minChargingRate": 6,
+            }
+        ],
+    }
+)
+TX_RELATIVE = ChargingProfile.model_validate(
+    {
+        "id": 3,
+        "stackLevel": 2,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "transactionId": 5,
+        "chargingSchedule": {"chargingRateUnit": "A", "duration": 600, "chargingSchedulePeriod": PERIODS},
+    }
+)
+REMOTE_START_PROFILE = TX_RELATIVE.model_copy(update={"transaction_id": None})
+
 # One instance of every command type, in a shape every version that has the command accepts.
 SAMPLES: list[Command] = [
     Reset(hard=True),
     UnlockConnector(connector=2),
     RemoteStart(connector=1, id_tag="TAG1", remote_start_id=7),
+    RemoteStart(connector=1, id_tag="TAG1", charging_profile=REMOTE_START_PROFILE),
     RemoteStop(transaction_id=5, charger_transaction_id="tx-5"),
     TriggerMessage(message="StatusNotification", connector=1),
     ChangeAvailability(connector=1, operative=False),
@@ -82,6 +134,15 @@ SAMPLES: list[Command] = [
     SetVariables(items=(VariableValue(component="OCPPCommCtrlr", variable="HeartbeatInterval", value="60"),)),
     SetLimit(connector=1, limit=Limit(16, "A")),
     ClearLimit(connector=1),
+    SetChargingProfile(connector=0, profile=STATION_MAX),
+    SetChargingProfile(connector=1, profile=TX_DEFAULT_WEEKLY),
+    SetChargingProfile(connector=1, profile=TX_RELATIVE, charger_transaction_id="tx-5"),
+    ClearChargingProfile(profile_id=2),
+    ClearChargingProfile(connector=1, purpose=Purpose.TxDefaultProfile, stack_level=1),
+    ClearChargingProfile(purpose=Purpose.ChargingStationMaxProfile),
+    ClearChargingProfile(),
+    GetChargingProfiles(request_id=4, connector=1, purpose=Purpose.TxProfile),
+    GetChargingProfiles(profile_ids=(1, 2)),
     GetCompositeSchedule(connector=1, duration=3600, unit="W"),
     ReserveNow(connector=1, id_tag="TAG1", expiry=WHEN, reservation_id=3, group_id_tag="GROUP"),
     CancelReservation(reservation_id=3),

@@ -457,6 +457,29 @@ class Charger201(ChargePoint201):
                 )
             )
 
+    # What this station reports on GetChargingProfiles: (evseId, chargingProfile in snake_case) pairs.
+    reported_profiles: list[tuple[int, dict[str, Any]]] = []
+
+    @on("GetChargingProfiles")
+    async def on_get_charging_profiles(self, **kw: Any) -> Any:
+        default = "Accepted" if self.reported_profiles else "NoProfiles"
+        return result201.GetChargingProfiles(status=await self.rec.got("GetChargingProfiles", kw, default))
+
+    @after("GetChargingProfiles")
+    async def report_charging_profiles(self, **kw: Any) -> None:
+        """One ReportChargingProfiles per EVSE, the last with tbc false (2.0.1 K09)."""
+        evses = sorted({evse for evse, _ in self.reported_profiles})
+        for index, evse in enumerate(evses):
+            await self.call(
+                call201.ReportChargingProfiles(
+                    request_id=kw["request_id"],
+                    charging_limit_source="CSO",
+                    evse_id=evse,
+                    charging_profile=[p for e, p in self.reported_profiles if e == evse],
+                    tbc=index < len(evses) - 1,
+                )
+            )
+
 
 CHARGERS: dict[str, type[Charger16] | type[Charger201]] = {"ocpp1.6": Charger16, "ocpp2.0.1": Charger201}
 

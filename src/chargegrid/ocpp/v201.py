@@ -17,6 +17,7 @@ from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
 from chargegrid.store import Db
+from chargegrid.store import charging_profiles as profiles_store
 
 
 def id_token_info(decision: AuthDecision) -> dict[str, Any]:
@@ -164,8 +165,33 @@ class V201Handlers(Handlers):
         return {"status": "Accepted"}
 
     async def notify_ev_charging_needs(self, p: Payload) -> Payload:
+        """Accepted when load management will follow with a SetChargingProfile for this EVSE (2.0.1
+        K15); otherwise Rejected: the EV charges on the station's own limits."""
         await self._event("NotifyEVChargingNeeds", p)
-        return {"status": "Rejected"}  # no schedule from us: the EV charges on the station's own limits
+        will_schedule = await self.ctx.hooks.ev_needs(self.cp_id, p["evseId"], p["chargingNeeds"])
+        return {"status": "Accepted" if will_schedule else "Rejected"}
+
+    async def notify_charging_limit(self, p: Payload) -> Payload:
+        """An external limit (energy management system, grid operator) now applies: it lowers the
+        allocation until ClearedChargingLimit."""
+        await self._event("NotifyChargingLimit", p)
+        await self.ctx.hooks.external_limit(self.cp_id, p.get("evseId"), p)
+        return {}
+
+    async def cleared_charging_limit(self, p: Payload) -> Payload:
+        await self._event("ClearedChargingLimit", p)
+        await self.ctx.hooks.external_limit(self.cp_id, p.get("evseId"), None)
+        return {}
+
+    async def report_charging_profiles(self, p: Payload) -> Payload:
+        """A part of the station's answer to GetChargingProfiles: stored as what it reported."""
+
+        async def store(db: Any) -> None:
+            await profiles_store.record_report(db, self.cp_id, p)
+            await stations.event(db, self.cp_id, "ReportChargingProfiles", p)
+
+        await self._write(store)
+        return {}
 
 
 V201Handlers.ROUTES = {
@@ -178,6 +204,9 @@ V201Handlers.ROUTES = {
     "DataTransfer": V201Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
     **REPORT_ROUTES,
+    "ReportChargingProfiles": V201Handlers.report_charging_profiles,
+    "NotifyChargingLimit": V201Handlers.notify_charging_limit,
+    "ClearedChargingLimit": V201Handlers.cleared_charging_limit,
     **{
         kind: stored_as(kind)
         for kind in (
@@ -186,10 +215,7 @@ V201Handlers.ROUTES = {
             "LogStatusNotification",
             "SecurityEventNotification",
             "ReservationStatusUpdate",
-            "NotifyChargingLimit",
-            "ClearedChargingLimit",
             "PublishFirmwareStatusNotification",
-            "ReportChargingProfiles",
             "NotifyEVChargingSchedule",
         )
     },

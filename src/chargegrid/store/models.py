@@ -241,4 +241,5 @@ from chargegrid.store import (  # noqa: E402, F401
     device_model_tables,
     integration_models,
     payment_models,
+    smart_charging_models,
 )

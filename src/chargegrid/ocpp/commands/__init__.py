@@ -64,7 +64,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 __all__ = [
     "COMMAND_TYPES",
@@ -74,6 +81,7 @@ __all__ = [
     "ChangeAvailability",
     "ChangeConfiguration",
     "ClearCache",
+    "ClearChargingProfile",
     "ClearDisplayMessage",
     "ClearLimit",
     "ClearVariableMonitoring",
@@ -85,6 +93,7 @@ __all__ = [
     "DataTransfer",
     "DialectBug",
     "GetBaseReport",
+    "GetChargingProfiles",
     "GetCompositeSchedule",
     "GetConfiguration",
     "GetDiagnostics",
@@ -108,6 +117,7 @@ __all__ = [
     "ReserveNow",
     "Reset",
     "SendLocalList",
+    "SetChargingProfile",
     "SetDisplayMessage",
     "SetLimit",
     "SetMonitoringBase",

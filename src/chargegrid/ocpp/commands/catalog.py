@@ -47,7 +47,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 AnyCommand = Annotated[
     Reset
@@ -66,6 +73,9 @@ AnyCommand = Annotated[
     | SetLimit
     | ClearLimit
     | GetCompositeSchedule
+    | SetChargingProfile
+    | ClearChargingProfile
+    | GetChargingProfiles
     | ReserveNow
     | CancelReservation
     | SendLocalList

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from chargegrid.domain import charging_profiles as cp
 from chargegrid.ocpp.commands import customer as cu
 from chargegrid.ocpp.commands import display as dm
 from chargegrid.ocpp.commands import maintenance as m
@@ -78,8 +79,9 @@ def _unlock(c: rc.UnlockConnector, v: OcppVersion) -> Rendered:
 def _remote_start(c: rc.RemoteStart, v: OcppVersion) -> Rendered:
     if c.group_id_tag is not None:
         raise _two_x_only("RemoteStart with a groupIdToken")
-    payload = compact(connectorId=c.connector, idTag=c.id_tag, chargingProfile=c.charging_profile)
-    return Rendered("RemoteStartTransaction", payload, caller_payload=c.charging_profile is not None)
+    profile = _profile(c.charging_profile) if c.charging_profile is not None else None
+    payload = compact(connectorId=c.connector, idTag=c.id_tag, chargingProfile=profile)
+    return Rendered("RemoteStartTransaction", payload)
 
 
 @renders(rc.RemoteStop)
@@ -122,25 +124,75 @@ def _change_configuration(c: pv.ChangeConfiguration, v: OcppVersion) -> Rendered
     return Rendered("ChangeConfiguration", {"key": c.key, "value": c.value})
 
 
-def _daily_start() -> str:
-    return format_time(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+def _profile(p: cp.ChargingProfile) -> Payload:
+    """The version-neutral profile as 1.6 `csChargingProfiles` (one schedule, no phaseToUse)."""
+    if len(p.charging_schedule) > 1:
+        raise InvalidCommand("chargingSchedule: an OCPP 1.6 profile holds one schedule, not several")
+    s = p.charging_schedule[0]
+    periods = []
+    for period in s.charging_schedule_period:
+        if period.phase_to_use is not None:
+            raise _two_x_only("chargingSchedulePeriod.phaseToUse")
+        periods.append(
+            compact(
+                startPeriod=period.start_period,
+                limit=round(period.limit, 1),
+                numberPhases=period.number_phases,
+            )
+        )
+    purpose = p.charging_profile_purpose
+    schedule = compact(
+        duration=s.duration,
+        startSchedule=_optional_time(s.start_schedule),
+        chargingRateUnit=s.charging_rate_unit.value,
+        chargingSchedulePeriod=periods,
+        minChargingRate=round(s.min_charging_rate, 1) if s.min_charging_rate is not None else None,
+    )
+    return compact(
+        chargingProfileId=p.id,
+        transactionId=p.transaction_id,
+        stackLevel=p.stack_level,
+        chargingProfilePurpose=_PURPOSE.get(purpose, purpose.value),
+        chargingProfileKind=p.charging_profile_kind.value,
+        recurrencyKind=p.recurrency_kind.value if p.recurrency_kind else None,
+        validFrom=_optional_time(p.valid_from),
+        validTo=_optional_time(p.valid_to),
+        chargingSchedule=schedule,
+    )
+
+
+_PURPOSE = {cp.Purpose.ChargingStationMaxProfile: "ChargePointMaxProfile"}
+
+
+@renders(sc.SetChargingProfile)
+def _set_profile(c: sc.SetChargingProfile, v: OcppVersion) -> Rendered:
+    return Rendered(
+        "SetChargingProfile", {"connectorId": c.connector, "csChargingProfiles": _profile(c.profile)}
+    )
 
 
 @renders(sc.SetLimit)
 def _set_limit(c: sc.SetLimit, v: OcppVersion) -> Rendered:
-    profile = {
-        "chargingProfileId": LIMIT_PROFILE_BASE + c.connector,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Recurring",
-        "recurrencyKind": "Daily",
-        "chargingSchedule": {
-            "startSchedule": _daily_start(),
-            "chargingRateUnit": c.limit.unit,
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": c.limit.value}],
-        },
-    }
-    return Rendered("SetChargingProfile", {"connectorId": c.connector, "csChargingProfiles": profile})
+    profile = cp.constant_limit_profile(LIMIT_PROFILE_BASE + c.connector, c.limit)
+    return Rendered(
+        "SetChargingProfile", {"connectorId": c.connector, "csChargingProfiles": _profile(profile)}
+    )
+
+
+@renders(sc.ClearChargingProfile)
+def _clear_profile(c: sc.ClearChargingProfile, v: OcppVersion) -> Rendered:
+    purpose = _PURPOSE.get(c.purpose, c.purpose.value) if c.purpose else None
+    payload = compact(
+        id=c.profile_id, connectorId=c.connector, chargingProfilePurpose=purpose, stackLevel=c.stack_level
+    )
+    return Rendered("ClearChargingProfile", payload)
+
+
+V16.lacks(
+    sc.GetChargingProfiles,
+    "GetChargingProfiles is 2.x only: an OCPP 1.6 charger cannot list its profiles "
+    "(GET /API/ChargingProfiles shows what the server installed)",
+)
 
 
 @renders(sc.ClearLimit)
