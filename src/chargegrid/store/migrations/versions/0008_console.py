@@ -1,14 +1,14 @@
 """console: user roles admin/operator/viewer, and each user's language and time zone
 
-Revision ID: 0007_console
-Revises: 0006_device_model
+Revision ID: 0008_console
+Revises: 0007_smart_charging
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_console"
-down_revision = "0006_device_model"
+revision = "0008_console"
+down_revision = "0007_smart_charging"
 branch_labels = None
 depends_on = None
 
