@@ -1,7 +1,7 @@
 """operations: reservations, local lists, log and firmware requests, installed certificates
 
-Revision ID: 0008_operations
-Revises: 0007_smart_charging
+Revision ID: 0009_operations
+Revises: 0008_console
 Create Date: 2026-11-30 13:53:26.293005
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0008_operations"
-down_revision = "0007_smart_charging"
+revision = "0009_operations"
+down_revision = "0008_console"
 branch_labels = None
 depends_on = None
 
