@@ -10,7 +10,27 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, integrations_api, operator_api, payments_api, raw_messages
+from chargegrid.api import (
+    admin_api,
+    certificates_installed,
+    charging_profiles,
+    core_api,
+    cost,
+    customer_information,
+    device_model,
+    display_messages,
+    firmware,
+    integrations_api,
+    local_list,
+    logs,
+    monitoring,
+    operator_api,
+    payments_api,
+    raw_messages,
+    reservations,
+    sites,
+    transaction_status,
+)
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
@@ -19,6 +39,7 @@ from chargegrid.cluster.handover import cluster_unavailable_handler, hand_over
 from chargegrid.cluster.jobs import NetworkJobs
 from chargegrid.cluster.node import ClusterNode, ClusterUnavailable
 from chargegrid.config import Settings
+from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
 from chargegrid.events.outbox import TransactionUpdates
 from chargegrid.events.service import Events
@@ -37,7 +58,28 @@ from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, integrations_api, ui_routes)
+FACES = (
+    core_api,
+    device_model,
+    transaction_status,
+    display_messages,
+    monitoring,
+    customer_information,
+    raw_messages,
+    reservations,
+    local_list,
+    logs,
+    firmware,
+    cost,
+    certificates_installed,
+    charging_profiles,
+    sites,
+    admin_api,
+    operator_api,
+    payments_api,
+    integrations_api,
+    ui_routes,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -70,6 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
         cluster = ClusterNode(settings, registry) if settings.redis.url else None
         commands = Commands(registry, remote=cluster.remote if cluster is not None else None)
         commands.listeners.append(events.on_command)
+        # Reservations, local lists, log/firmware requests and certificates are kept for every face.
+        commands.listeners.append(operation_records.listener(writer.run))
         key_usage = KeyUsage(db)
         services = Services(
             settings=settings,

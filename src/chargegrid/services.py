@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from chargegrid.cluster.node import ClusterNode
     from chargegrid.events.service import Events
     from chargegrid.payments.service import PaymentService
+    from chargegrid.smart_charging.load_manager import LoadManager
+    from chargegrid.smart_charging.profiles import ProfileKeeper
     from chargegrid.store.api_keys import KeyUsage
 
 
@@ -38,6 +40,9 @@ class Services:
     # Events out (outbox sequencer, webhooks, live stream) and API keys' last-use times; set at start-up.
     events: Events | None = None
     key_usage: KeyUsage | None = None
+    # Set by the smart charging face at start-up.
+    profiles: ProfileKeeper | None = None
+    load_manager: LoadManager | None = None
     # This node's place in the cluster (None: a single node, no Redis configured).
     cluster: ClusterNode | None = None
     # Which node runs a pass of a once-per-network job (every pass runs without a cluster).

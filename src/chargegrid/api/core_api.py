@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
@@ -31,7 +31,11 @@ from chargegrid.api.command_http import (
     send_command,
     services_of,
 )
+from chargegrid.api.connectors import check_reported
+from chargegrid.api.device_model import store_variables
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.api.profile_bodies import profile_in_body
+from chargegrid.domain import device_model
 from chargegrid.domain.limits import LimitError, parse_limit
 from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
@@ -170,12 +174,21 @@ async def _other_nodes_status(services: Services) -> list[dict[str, Any]]:
     ["/{chargePointId}", "/{chargePointId}/{kind}"],
     summary="Reset (reboot) the charger",
     description="OCPP 1.6 sends Reset Soft, 2.x Reset OnIdle. `/Hard` (or `/Immediate`) asks for a hard "
-    "(immediate) reset, `/Soft` (or `/OnIdle`) is the default. Answer: "
+    "(immediate) reset, `/Soft` (or `/OnIdle`) is the default. On 2.x, `?evse=n` resets one EVSE (an "
+    "EVSE the station never reported is 400; 1.6: 400). Answer: "
     '{"status": "Accepted" | "Rejected" | "Scheduled" (2.x)}.',
 )
-async def reset(request: Request, cp: str = CP, kind: str = "Soft") -> JSONResponse:
+async def reset(
+    request: Request,
+    cp: str = CP,
+    kind: str = "Soft",
+    evse: str | None = Query(None, description="2.x: reset only this EVSE"),
+) -> JSONResponse:
     hard = parse_choice("reset kind", kind, {"soft": False, "onidle": False, "hard": True, "immediate": True})
-    return await run_command(request, cp, Reset(hard=hard))
+    evse_id = parse_int("evse", evse, minimum=1) if evse is not None else None
+    if evse_id is not None:
+        await check_reported(request, cp, evse_id)
+    return await run_command(request, cp, Reset(hard=hard, evse=evse_id))
 
 
 @command_route(
@@ -235,10 +248,14 @@ async def clear_charging_limit(request: Request, cp: str = CP, connector: str = 
     '{"configurationKey": [{"key", "readonly", "value"}], "unknownKey": [...]}. Without a key a 1.6 '
     "charger returns every key it supports. OCPP 2.x chargers need a key written "
     "`Component.Variable` (e.g. `OCPPCommCtrlr.HeartbeatInterval`), read with GetVariables; the "
-    "2.x answer also carries the charger's GetVariables answer under `raw`.",
+    "2.x answer also carries the charger's GetVariables answer under `raw`. A 1.6 answer is kept as "
+    "the station's variables (`GET /API/Variables/{chargePointId}`: key, value, readonly).",
 )
 async def get_configuration(request: Request, cp: str = CP, key: str | None = None) -> JSONResponse:
     outcome = await send_command(request, cp, GetConfiguration(keys=(key,) if key else ()))
+    configuration = outcome.raw.get("configurationKey") if outcome.raw else None
+    if configuration:  # a 1.6 answer: kept as the station's variables (GET /API/Variables)
+        await store_variables(request, cp, device_model.from_configuration(configuration))
     # The seed answers GetConfiguration with the charger's payload itself, not a status.
     return outcome_response(cp, outcome, outcome.payload)
 
@@ -266,13 +283,16 @@ async def change_configuration(
     summary="Start a transaction remotely",
     description="Presents `idTag` to the charger on that connector (0: the charger picks one). 2.x: "
     'RequestStartTransaction on that EVSE with a Central id token. Answer: {"status": "Accepted" | '
-    '"Rejected"}.',
+    '"Rejected"}. A POST may carry `{"chargingProfile": {...}}`: a TxProfile (version-neutral, as for '
+    "/API/ChargingProfiles) for the transaction it starts.",
 )
 async def remote_start(
     request: Request, cp: str = CP, connector: str = CONNECTOR, id_tag: str = Path(alias="idTag")
 ) -> JSONResponse:
     connector_id = parse_int("connectorId", connector)
-    return await run_command(request, cp, RemoteStart(connector=connector_id or None, id_tag=id_tag))
+    profile = await profile_in_body(request, "chargingProfile")
+    command = RemoteStart(connector=connector_id or None, id_tag=id_tag, charging_profile=profile)
+    return await run_command(request, cp, command)
 
 
 @command_route(

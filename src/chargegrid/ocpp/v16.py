@@ -9,7 +9,7 @@ from chargegrid.domain.authorization import AuthDecision, AuthStatus
 from chargegrid.domain.meter_values import RawSample, Reading, Sample, normalise
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status, stored_as
 from chargegrid.store import Db
 from chargegrid.store.models import Transaction
 
@@ -152,10 +152,6 @@ class V16Handlers(Handlers):
             await self.ctx.hooks.reading(tx, reading)
         return {}
 
-    async def data_transfer(self, p: Payload) -> Payload:
-        await self._event("DataTransfer", p)
-        return {"status": "Accepted"}
-
 
 V16Handlers.ROUTES = {
     "BootNotification": V16Handlers.boot_notification,
@@ -165,13 +161,13 @@ V16Handlers.ROUTES = {
     "StartTransaction": V16Handlers.start_transaction,
     "StopTransaction": V16Handlers.stop_transaction,
     "MeterValues": V16Handlers.meter_values,
-    "DataTransfer": V16Handlers.data_transfer,
+    "DataTransfer": Handlers.data_transfer,
+    "SecurityEventNotification": stored_as("SecurityEventNotification"),
     **{
-        kind: stored_as(kind)
+        kind: request_status(kind)
         for kind in (
             "DiagnosticsStatusNotification",
             "FirmwareStatusNotification",
-            "SecurityEventNotification",
             "SignedFirmwareStatusNotification",
             "LogStatusNotification",
         )
