@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,8 +23,10 @@ from chargegrid.ocpp.commands import Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
+from chargegrid.ocpp.security_gate import Trust, throttle_from_settings
 from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.services import Services
 from chargegrid.store import migrate
 from chargegrid.store.database import create_engine, session_factory
@@ -70,6 +73,9 @@ def create_app(settings: Settings) -> OcppFirst:
         # SQLite has one writer; PostgreSQL takes several lanes (connections) of group commits.
         last_seen = LastSeen(db)
         writer = BatchedWriter(db, lanes=1 if settings.is_sqlite else settings.write_lanes)
+        ca = await asyncio.to_thread(
+            CertificateAuthority.open, settings.ca.cert_file, settings.ca.key_file, settings.data_dir
+        )
         edge = EdgeContext(
             settings=settings,
             db=db,
@@ -78,6 +84,9 @@ def create_app(settings: Settings) -> OcppFirst:
             writer=writer,
             last_seen=last_seen,
             hooks=hooks,
+            throttle=throttle_from_settings(settings),
+            trust=Trust.from_settings(settings, ca.certificate),
+            ca=ca,
         )
         services = Services(
             settings=settings,

@@ -36,11 +36,16 @@ def _digest(password: str) -> bytes:
     return hmac.new(_cache_key, password.encode(), hashlib.sha256).digest()
 
 
+def cached_charger_key(charge_point_id: str, stored_hash: str, password: str) -> bool:
+    """True when this charger already proved this password against this hash (no argon2 work)."""
+    known = _proven.get((charge_point_id, stored_hash))
+    return known is not None and hmac.compare_digest(known, _digest(password))
+
+
 async def verify_charger_key(charge_point_id: str, stored_hash: str, password: str) -> bool:
-    """Check a charger's Basic-auth password against its stored hash."""
+    """Check a charger's Basic-auth password against its stored hash (the cache first, then argon2)."""
     key = (charge_point_id, stored_hash)
-    known = _proven.get(key)
-    if known is not None and hmac.compare_digest(known, _digest(password)):
+    if cached_charger_key(charge_point_id, stored_hash, password):
         return True
     ok = await asyncio.to_thread(verify_password, stored_hash, password)
     if ok:

@@ -11,7 +11,9 @@ from chargegrid.domain.hooks import Hooks
 from chargegrid.ocpp.auth_throttle import AuthThrottle
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
+from chargegrid.ocpp.security_gate import Trust
 from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.store.writer import BatchedWriter
 
 
@@ -25,3 +27,5 @@ class EdgeContext:
     last_seen: LastSeen
     hooks: Hooks = field(default_factory=Hooks)
     throttle: AuthThrottle = field(default_factory=AuthThrottle)
+    trust: Trust = field(default_factory=Trust)
+    ca: CertificateAuthority | None = None

@@ -1,26 +1,25 @@
 """The websocket edge: `/OCPP/{chargePointId}` — subprotocol, admission, Basic auth, one session per id.
 
 Every refusal happens before the upgrade, as a plain HTTP answer whose body says what to do:
-400 no common subprotocol or a bad id, 404 unknown charger (policy `reject`), 401 bad credentials.
+400 no common subprotocol or a bad id, 404 unknown charger (policy `reject`), 401 bad credentials,
+403 a connection below the charger's security profile, 429/503 password guessing budgets
+(`ocpp.security_gate`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import logging
 
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chargegrid.domain import credentials
 from chargegrid.domain.registration import (
     CHARGE_POINT_ID_RULE,
     Admission,
     admit_unknown,
     is_valid_charge_point_id,
 )
+from chargegrid.ocpp import security_gate
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import RpcSession
 from chargegrid.ocpp.sessions import ChargerSession
@@ -43,18 +42,6 @@ async def _refuse(
     websocket: WebSocket, status: int, text: str, headers: dict[str, str] | None = None
 ) -> None:
     await websocket.send_denial_response(PlainTextResponse(text + "\n", status_code=status, headers=headers))
-
-
-def _basic_credentials(websocket: WebSocket) -> tuple[str, str] | None:
-    header = websocket.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None
-    try:
-        user, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return (user, password) if sep else None
 
 
 async def ocpp_endpoint(websocket: WebSocket) -> None:
@@ -87,33 +74,14 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
         cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
         log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
-    password_hash, name, registration = cp.password_hash, cp.name, cp.registration_status
-
-    if password_hash:
-        given = _basic_credentials(websocket)
-        ok = (
-            given is not None
-            and given[0] == cp_id
-            and await credentials.verify_charger_key(cp_id, password_hash, given[1])
-        )
-        if not ok:
-            delay = ctx.throttle.failed(remote)
-            log.warning("authentication failed for %r from %s", cp_id, remote)
-            if delay:
-                await asyncio.sleep(delay)
-            reason = (
-                "Missing HTTP Basic credentials"
-                if given is None
-                else ("User name must be the charge point id" if given[0] != cp_id else "Wrong password")
-            )
-            await _refuse(
-                websocket,
-                401,
-                f"{reason} for charge point {cp_id!r}.",
-                {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'},
-            )
-            return
-        ctx.throttle.succeeded(remote)
+    name, registration = cp.name, cp.registration_status
+    denied, who = await security_gate.check(
+        ctx, websocket.scope, websocket.headers, cp_id, cp.security_profile, cp.password_hash
+    )
+    if denied is not None:
+        await _refuse(websocket, denied.status, denied.text, denied.headers)
+        return
+    remote = who.address
 
     await websocket.accept(subprotocol=version.value)
     await _serve(ctx, websocket, cp_id, version, remote, name, registration, known)

@@ -61,6 +61,8 @@ class ChargePoint(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     comment: Mapped[str | None] = mapped_column(Text)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # OCPP security profile 0-3: the lowest level a connection must meet (see security.profiles).
+    security_profile: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     registration_status: Mapped[str] = mapped_column(String(16), default="Accepted")
     protocol: Mapped[str | None] = mapped_column(String(16))
     vendor: Mapped[str | None] = mapped_column(String(50))
@@ -146,6 +148,8 @@ class Transaction(Base):
     last_meter_kwh: Mapped[float | None] = mapped_column(Float)
     last_power_kw: Mapped[float | None] = mapped_column(Float)
     last_soc: Mapped[float | None] = mapped_column(Float)
+    # Why the meter data is implausible ("; "-joined, see domain.plausibility), None when it is fine.
+    implausible: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -233,4 +237,4 @@ class User(Base):
 
 
 # Tables of other topics live in their own modules; importing them here puts them in Base.metadata.
-from chargegrid.store import command_models, payment_models  # noqa: E402, F401
+from chargegrid.store import command_models, payment_models, security_models  # noqa: E402, F401
