@@ -92,11 +92,6 @@ def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def effective_profile(stored: int, has_password: bool) -> int:
-    # A password set on a profile-0 charger (e.g. written before profiles existed) is never ignored.
-    return 1 if stored == 0 and has_password else stored
-
-
 async def _record(ctx: EdgeContext, cp_id: str, event_type: str, reason: str, address: str) -> None:
     try:
         await ctx.writer.run(
@@ -141,7 +136,7 @@ async def check(
         certificate_header=trust.certificate_header,
         trusted_cas=trust.cas,
     )
-    profile = effective_profile(stored_profile, bool(password_hash))
+    profile = profiles.effective(stored_profile, bool(password_hash))
     presented = profiles.Presented(who.tls, who.certificate_cn, who.certificate_problem)
     verdict = profiles.decide(cp_id, profile, presented, allow_no_credentials=trust.allow_no_credentials)
     if verdict.accepted and profiles.needs_password(profile):

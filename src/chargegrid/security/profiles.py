@@ -116,3 +116,45 @@ def decide(
     if presented.basic is Basic.absent:
         return _refuse(401, "FailedToAuthenticate", f"missing HTTP Basic credentials for {charge_point_id!r}")
     return _refuse(401, "FailedToAuthenticate", f"wrong HTTP Basic credentials for {charge_point_id!r}")
+
+
+def effective(stored: int, has_password: bool) -> int:
+    """The profile a connection must meet: a password set on a profile-0 charger (e.g. written before
+    profiles existed) is never ignored."""
+    return 1 if stored == 0 and has_password else stored
+
+
+def change_problem(
+    current: int,
+    new: int,
+    has_password: bool,
+    *,
+    allow_downgrade: bool = False,
+    how_to_downgrade: str = "pass downgrade=true if that is really meant",
+) -> str | None:
+    """Why an operator may not set `new` (None when they may): profiles 1 and 2 need a password, and a
+    profile is lowered only on explicit request (A05.FR.09: a raised charger is never accepted below)."""
+    if new not in PROFILES:
+        return f"securityProfile must be 0, 1, 2 or 3, not {new}"
+    if needs_password(new) and not has_password:
+        return f"securityProfile {new} needs a password (HTTP Basic): set `password` too"
+    if new == 0 and has_password:
+        return "securityProfile 0 means no credentials: remove the password (`password: null`) or choose 1-3"
+    if new < current and not allow_downgrade:
+        return (
+            f"lowering securityProfile from {current} to {new} would accept the charger below the level it "
+            f"was raised to; {how_to_downgrade}"
+        )
+    return None
+
+
+def warning(profile: int, allow_no_credentials: bool) -> str | None:
+    """What the API and UI say plainly about a charger without credentials."""
+    if profile != 0:
+        return None
+    if not allow_no_credentials:
+        return (
+            "security profile 0 (no credentials): this node refuses such chargers "
+            "(CHARGEGRID_SECURITY__ALLOW_NO_CREDENTIALS=false)"
+        )
+    return NO_CREDENTIALS_WARNING
