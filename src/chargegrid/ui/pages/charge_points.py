@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
 from chargegrid.domain.credentials import hash_password
+from chargegrid.security import profiles
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
@@ -59,13 +60,31 @@ def _apply(cp: ChargePoint, form: FormData) -> None:
         "max_session_kwh": forms.number(form, "max_session_kwh", "Max kWh per session"),
         "session_fee": forms.number(form, "session_fee", "Session fee"),
     }
+    current = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    clear = not password and forms.checkbox(form, "clear_password")
+    has_password = bool(password) or (bool(cp.password_hash) and not clear)
+    chosen = str(form.get("security_profile") or "")
+    if chosen in ("0", "1", "2", "3"):
+        profile = int(chosen)
+    else:
+        profile = 1 if current == 0 and has_password else current
+    problem = profiles.change_problem(
+        current,
+        profile,
+        has_password,
+        allow_downgrade=forms.checkbox(form, "allow_downgrade"),
+        how_to_downgrade="tick “Allow lowering the security profile” if that is really meant",
+    )
+    if problem is not None:
+        raise forms.FormError(f"Security profile: {problem}.")
     cp.name, cp.comment = name, comment
     for key, value in prices.items():
         setattr(cp, key, value)
     if password:
         cp.password_hash = hash_password(password)
-    elif forms.checkbox(form, "clear_password"):
+    elif clear:
         cp.password_hash = None
+    cp.security_profile = profile
 
 
 @router.get("/ui/chargepoints/new")
@@ -153,6 +172,7 @@ async def _edit_page(
                     open_tx,
                 )
             )
+    profile = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
     context = {
         "title": f"Charge point {cp.name or cp.id}",
         "is_new": False,
@@ -160,6 +180,8 @@ async def _edit_page(
         "cp_id": cp.id,
         "form": _form_values(cp, form),
         "has_password": cp.password_hash is not None,
+        "security_profile": profile,
+        "security_warning": profiles.warning(profile, services.settings.security.allow_no_credentials),
         "online": session is not None,
         "connected_at": session.connected_at if session else None,
         "connectors": connectors,
