@@ -11,8 +11,8 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
 from chargegrid.domain.credentials import hash_password
-from chargegrid.security import profiles
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
+from chargegrid.security import profiles
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
 from chargegrid.store import transactions as tx_store
