@@ -102,8 +102,18 @@ class SecuritySettings(BaseModel):
     auth_global_failures: int = Field(
         default=100, ge=1, description="Failures per window, network-wide, that switch to attack mode"
     )
-    auth_hash_concurrency: int = Field(default=2, ge=1, description="argon2 checks running at once")
-    auth_hash_queue: int = Field(default=8, ge=0, description="argon2 checks waiting; more are refused")
+    auth_hash_concurrency: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1),
+        ge=1,
+        description="argon2 checks running at once (default: one core less than the machine has)",
+    )
+    auth_hash_reserved: int = Field(
+        default=1, ge=0, description="more argon2 checks, only for addresses and ids without failures"
+    )
+    auth_pending_per_address: int = Field(
+        default=4, ge=1, description="Handshakes with unproven passwords one address may have in admission"
+    )
+    auth_hash_queue: int = Field(default=32, ge=0, description="argon2 checks waiting; more are refused")
     # Implausible meter data (flags a transaction; payments hold flagged ones for an operator).
     max_connector_kw: float = Field(default=350, gt=0, description="Highest power a connector can deliver")
     future_tolerance_minutes: float = Field(default=10, ge=0, description="Clock skew allowed in timestamps")

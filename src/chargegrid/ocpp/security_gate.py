@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chargegrid.edge.security")
 
+_ADMITTING = "chargegrid.admitting"  # scope key: the address whose admission place this handshake holds
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
 
 
@@ -69,6 +70,8 @@ def throttle_from_settings(settings: Settings) -> AuthThrottle:
         window=sec.auth_window_seconds,
         global_failures=sec.auth_global_failures,
         concurrency=sec.auth_hash_concurrency,
+        reserved=sec.auth_hash_reserved,
+        pending_per_address=sec.auth_pending_per_address,
         queue=sec.auth_hash_queue,
     )
 
@@ -119,6 +122,24 @@ def _throttled(refusal: Refusal, label: str) -> Denied:
     return Denied(refusal.status, refusal.reason + ".", {"Retry-After": str(refusal.retry_after)})
 
 
+def precheck(
+    ctx: EdgeContext, scope: Mapping[str, Any], headers: Mapping[str, str], cp_id: str
+) -> Denied | None:
+    """Refuse at once, before the charge point is even read, a connection that brings a password from
+    an address or for an id over its failure budget - unless it is a password this charger proved."""
+    given = basic_credentials(headers)
+    if given is None:
+        return None
+    if given[0] == cp_id and credentials.cached_for(cp_id, given[1]):
+        return None
+    address = identity.client_address(scope, headers, ctx.trust.proxies)
+    refusal = ctx.throttle.check(address, cp_id) or ctx.throttle.admit(address)
+    if refusal is not None:
+        return _throttled(refusal, "throttled")
+    scope[_ADMITTING] = address  # type: ignore[index]  # `check` gives the place back
+    return None
+
+
 async def check(
     ctx: EdgeContext,
     scope: Mapping[str, Any],
@@ -128,6 +149,9 @@ async def check(
     password_hash: str | None,
 ) -> tuple[Denied | None, identity.ConnectionIdentity]:
     """None when the connection may be upgraded as `cp_id`, else the answer to refuse it with."""
+    admitting = scope.get(_ADMITTING)
+    if admitting is not None:
+        ctx.throttle.admitted(admitting)
     trust = ctx.trust
     who = identity.identify(
         scope,
@@ -185,7 +209,9 @@ async def _check_password(
     if user != cp_id:
         ctx.throttle.failed(address, cp_id)
         return Basic.invalid, f"user name must be the charge point id for charge point {cp_id!r}"
-    outcome = await ctx.throttle.run(lambda: credentials.verify_charger_key(cp_id, password_hash, password))
+    outcome = await ctx.throttle.run(
+        address, cp_id, lambda: credentials.verify_charger_key(cp_id, password_hash, password)
+    )
     if isinstance(outcome, Refusal):
         return _throttled(outcome, "busy"), ""
     if outcome:

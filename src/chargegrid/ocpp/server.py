@@ -61,6 +61,10 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
     if not is_valid_charge_point_id(cp_id):
         await _refuse(websocket, 400, f"Charge point id must be {CHARGE_POINT_ID_RULE}.")
         return
+    denied = security_gate.precheck(ctx, websocket.scope, websocket.headers, cp_id)
+    if denied is not None:  # a guessing address or a locked id costs not even a database read
+        await _refuse(websocket, denied.status, denied.text, denied.headers)
+        return
 
     async with ctx.db() as db:
         cp = await cp_store.get(db, cp_id)

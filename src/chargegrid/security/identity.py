@@ -91,6 +91,17 @@ class ConnectionIdentity:
     certificate_problem: str | None  # why a presented certificate was not taken (None if none presented)
 
 
+def client_address(
+    scope: Mapping[str, Any], headers: Mapping[str, str], trusted_proxies: Sequence[Network]
+) -> str:
+    """The charger's address: the peer, or the X-Real-IP a trusted proxy names."""
+    client = scope.get("client")
+    address = str(client[0]) if client else "?"
+    if is_trusted(address, trusted_proxies):
+        return headers.get("x-real-ip", address) or address
+    return address
+
+
 def identify(
     scope: Mapping[str, Any],
     headers: Mapping[str, str],
@@ -100,14 +111,14 @@ def identify(
     trusted_cas: Sequence[x509.Certificate],
 ) -> ConnectionIdentity:
     client = scope.get("client")
-    address = str(client[0]) if client else "?"
+    peer = str(client[0]) if client else "?"
+    address = client_address(scope, headers, trusted_proxies)
     pems: list[str] = []
     tls = False
-    if is_trusted(address, trusted_proxies):
+    if is_trusted(peer, trusted_proxies):
         escaped = headers.get(certificate_header.lower(), "")
         # The proxy says it terminated TLS (that is what it is trusted for); X-Real-IP names the charger.
         tls = True
-        address = headers.get("x-real-ip", address) or address
         if escaped:
             pems = [unquote(escaped)]
     else:
