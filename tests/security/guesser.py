@@ -33,11 +33,18 @@ async def guess(url: str, cp_id: str, source: str, password: str) -> int:
 
 
 async def main(url: str, count: int, ids: list[str], addresses: list[str]) -> None:
+    """All guesses at once; says "started" when the server has answered the first 10 (it is busy now)."""
     tasks = [
-        guess(url, ids[i % len(ids)], addresses[i % len(addresses)], f"guess-{i:05d}") for i in range(count)
+        asyncio.create_task(guess(url, ids[i % len(ids)], addresses[i % len(addresses)], f"guess-{i:05d}"))
+        for i in range(count)
     ]
-    print("started", flush=True)
-    print(json.dumps(await asyncio.gather(*tasks)), flush=True)
+    answered = 0
+    for done in asyncio.as_completed(tasks):
+        await done
+        answered += 1
+        if answered == min(10, count):
+            print("started", flush=True)
+    print(json.dumps([task.result() for task in tasks]), flush=True)
 
 
 if __name__ == "__main__":

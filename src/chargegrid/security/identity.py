@@ -64,6 +64,13 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
 def verify_chain(
     chain: Sequence[x509.Certificate], trusted: Sequence[x509.Certificate], now: datetime | None = None
 ) -> str | None:
@@ -78,7 +85,8 @@ def verify_chain(
         if any(_issued_by(cert, ca) for ca in trusted):
             return None
         following = chain[index + 1] if index + 1 < len(chain) else None
-        if following is None or not _issued_by(cert, following):
+        if following is None or not _is_ca(following) or not _issued_by(cert, following):
+            # (an intermediate must be a CA: a charger's own certificate cannot vouch for another id)
             return f"certificate {cert.subject.rfc4514_string()!r} is not issued by a trusted CA"
     return "certificate chain does not reach a trusted CA"  # pragma: no cover - loop always returns
 
