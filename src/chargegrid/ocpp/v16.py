@@ -7,6 +7,7 @@ from typing import Any
 from chargegrid.domain import authorization, stations, transactions
 from chargegrid.domain.authorization import AuthDecision, AuthStatus
 from chargegrid.domain.meter_values import RawSample, Sample, normalise
+from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
@@ -143,6 +144,10 @@ class V16Handlers(Handlers):
 
     async def data_transfer(self, p: Payload) -> Payload:
         await self._event("DataTransfer", p)
+        if p.get("vendorId") == security_handlers.PNC_VENDOR:
+            answer = security_handlers.pnc_data_transfer(p.get("messageId"))
+            if answer is not None:
+                return answer
         return {"status": "Accepted"}
 
 
@@ -155,12 +160,13 @@ V16Handlers.ROUTES = {
     "StopTransaction": V16Handlers.stop_transaction,
     "MeterValues": V16Handlers.meter_values,
     "DataTransfer": V16Handlers.data_transfer,
+    "SignCertificate": security_handlers.sign_certificate_16,
+    "SecurityEventNotification": security_handlers.security_event_notification,
     **{
         kind: stored_as(kind)
         for kind in (
             "DiagnosticsStatusNotification",
             "FirmwareStatusNotification",
-            "SecurityEventNotification",
             "SignedFirmwareStatusNotification",
             "LogStatusNotification",
         )

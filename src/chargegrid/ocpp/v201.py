@@ -12,6 +12,7 @@ from chargegrid.domain import authorization, stations, transactions
 from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
 from chargegrid.domain.transactions import TxEvent, TxEventResult
+from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
@@ -166,6 +167,10 @@ V201Handlers.ROUTES = {
     "MeterValues": V201Handlers.meter_values,
     "DataTransfer": V201Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
+    "SignCertificate": security_handlers.sign_certificate_2x,
+    "SecurityEventNotification": security_handlers.security_event_notification,
+    "Get15118EVCertificate": security_handlers.get_15118_ev_certificate,
+    "GetCertificateStatus": security_handlers.get_certificate_status,
     **{
         kind: stored_as(kind)
         for kind in (
@@ -173,7 +178,6 @@ V201Handlers.ROUTES = {
             "NotifyReport",
             "FirmwareStatusNotification",
             "LogStatusNotification",
-            "SecurityEventNotification",
             "ReservationStatusUpdate",
             "NotifyChargingLimit",
             "ClearedChargingLimit",

@@ -44,6 +44,10 @@ class Issued:
     def serial(self) -> str:
         return format(self.certificate.serial_number, "x")
 
+    @property
+    def leaf_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
 
 def _name_value(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
     values = name.get_attributes_for_oid(oid)
