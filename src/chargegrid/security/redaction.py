@@ -2,7 +2,8 @@
 
 What counts as a secret on the wire:
 - 1.6 ChangeConfiguration / GetConfiguration: the value of `AuthorizationKey` (the Basic password) -
-  any `{"key": <secret key>, "value": ...}` pair;
+  any `{"key": <secret key>, "value": ...}` pair, also with a 2.x key `SecurityCtrlr.BasicAuthPassword`
+  (how the REST APIs name 2.x variables);
 - 2.x SetVariables / GetVariables: `attributeValue` of `SecurityCtrlr.BasicAuthPassword` - any item
   whose `variable.name` is a secret variable;
 - 2.x SetNetworkProfile: `apn.apnPassword`, `vpn.password`, `vpn.key`, and any field named like a
@@ -45,7 +46,9 @@ def redact(value: Any, *, in_vpn: bool = False) -> Any:
         return value
     out: dict[str, Any] = {}
     key_name = value.get("key")
-    secret_pair = isinstance(key_name, str) and key_name.lower() in SECRET_CONFIGURATION_KEYS
+    # "AuthorizationKey" (1.6) or "SecurityCtrlr.BasicAuthPassword" (2.x written as Component.Variable)
+    last = key_name.rsplit(".", 1)[-1].lower() if isinstance(key_name, str) else ""
+    secret_pair = last in SECRET_CONFIGURATION_KEYS or last in SECRET_VARIABLES
     variable = value.get("variable")
     variable_name = variable.get("name") if isinstance(variable, dict) else None
     secret_variable = isinstance(variable_name, str) and variable_name.lower() in SECRET_VARIABLES
