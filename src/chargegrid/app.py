@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
@@ -18,6 +19,7 @@ from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.domain.plausibility import Limits
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import Commands
 from chargegrid.ocpp.context import EdgeContext
@@ -87,6 +89,10 @@ def create_app(settings: Settings) -> OcppFirst:
             throttle=throttle_from_settings(settings),
             trust=Trust.from_settings(settings, ca.certificate),
             ca=ca,
+            plausibility=Limits(
+                max_kw=settings.security.max_connector_kw,
+                future_tolerance=timedelta(minutes=settings.security.future_tolerance_minutes),
+            ),
         )
         services = Services(
             settings=settings,

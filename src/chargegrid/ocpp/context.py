@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.domain.plausibility import Limits
 from chargegrid.ocpp.auth_throttle import AuthThrottle
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
@@ -29,3 +30,4 @@ class EdgeContext:
     throttle: AuthThrottle = field(default_factory=AuthThrottle)
     trust: Trust = field(default_factory=Trust)
     ca: CertificateAuthority | None = None
+    plausibility: Limits = field(default_factory=Limits)

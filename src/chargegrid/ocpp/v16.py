@@ -102,6 +102,7 @@ class V16Handlers(Handlers):
                 when,
                 deny_concurrent=self.ctx.settings.deny_concurrent_tx,
                 reservation_id=p.get("reservationId"),
+                limits=self.ctx.plausibility,
             )
         )
         live = self.session.connector(p["connectorId"])
@@ -124,6 +125,7 @@ class V16Handlers(Handlers):
                 reason=p.get("reason"),
                 tag_id=p.get("idTag"),
                 samples=data,
+                limits=self.ctx.plausibility,
             )
         )
         if result.transaction is not None and result.closed_now:
@@ -135,7 +137,9 @@ class V16Handlers(Handlers):
         connector_id = p["connectorId"]
         data = samples(p["meterValue"])
         tx, reading = await self._write(
-            lambda db: transactions.meter_values(db, self.cp_id, connector_id, data, p.get("transactionId"))
+            lambda db: transactions.meter_values(
+                db, self.cp_id, connector_id, data, p.get("transactionId"), self.ctx.plausibility
+            )
         )
         self._show_reading(connector_id, reading)
         if tx is not None and tx.stop_time is None:

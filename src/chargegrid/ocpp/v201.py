@@ -119,7 +119,12 @@ class V201Handlers(Handlers):
 
         response, result = await self._write(
             lambda db: transactions.transaction_event(
-                db, self.cp_id, event, deny_concurrent=self.ctx.settings.deny_concurrent_tx, answer=answer
+                db,
+                self.cp_id,
+                event,
+                deny_concurrent=self.ctx.settings.deny_concurrent_tx,
+                answer=answer,
+                limits=self.ctx.plausibility,
             )
         )
         if result is not None:
