@@ -13,7 +13,6 @@ from chargegrid.domain import plausibility
 from chargegrid.domain.payments import reservation_id_tag
 from chargegrid.store.models import Transaction
 from tests.fakes.stripe_api import FakeStripe
-from tests.payments.conftest import fake_stripe  # noqa: F401  (the Stripe stand-in fixture)
 from tests.payments.helpers import ServerFactory, create, paid_server, pi_of, session_of, status16, wait_state
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
