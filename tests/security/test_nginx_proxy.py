@@ -15,17 +15,22 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import websockets
+from cryptography import x509
+from ocpp.v16 import call as call16
 from sqlalchemy import select
 
 from chargegrid.store.security_models import SecurityEvent
-from tests.security.certificates import Made, issue, make_ca
+from tests.security.certificates import Made, csr, issue, make_ca
+from tests.security.test_certificates import Signed16
 from tests.support.chargers import Charger16
 from tests.support.server import RunningServer, run_server
 
@@ -111,6 +116,11 @@ async def proxied(
         security={"trusted_proxies": ["127.0.0.1/32"], "client_ca_file": str(pki["ca_file"])},
     ) as server:
         port = _free_port()
+        # nginx accepts client certificates of the test's CA and of the CSMS CA (SignCertificate).
+        csms_ca = server.services.edge.ca
+        assert csms_ca is not None
+        bundle = tmp_path / "client-cas.pem"
+        bundle.write_text(pki["ca"].cert_pem + csms_ca.certificate_pem)
         conf = tmp_path / "nginx.conf"
         conf.write_text(
             NGINX_CONF.format(
@@ -118,16 +128,12 @@ async def proxied(
                 port=port,
                 cert=pki["cert"],
                 key=pki["key"],
-                client_ca=pki["ca_file"],
+                client_ca=bundle,
                 backend=server.port,
             )
         )
         with _nginx(nginx_binary, conf, tmp_path, port):
             yield server, port
-
-
-class _Started(Exception):
-    pass
 
 
 def _nginx_ready(port: int) -> bool:
@@ -136,9 +142,6 @@ def _nginx_ready(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-from contextlib import contextmanager  # noqa: E402
 
 
 @contextmanager
@@ -152,8 +155,6 @@ def _nginx(binary: str, conf: Path, prefix: Path, port: int) -> Iterator[None]:
                 raise RuntimeError(
                     f"nginx stopped: {process.stderr.read().decode() if process.stderr else ''}"
                 )
-            import time
-
             time.sleep(0.05)
         else:
             raise RuntimeError("nginx did not start listening within 5 s")
@@ -243,3 +244,37 @@ async def test_profile_2_password_over_nginx_tls_and_the_header_is_ignored_from_
             local_addr=("127.0.0.2", 0),
         )
     assert header.value.response.status_code == 403
+
+
+async def test_certificate_issued_by_sign_certificate_then_connects_at_profile_3(
+    proxied: tuple[RunningServer, int], pki: dict[str, Any], tmp_path: Path
+) -> None:
+    server, port = proxied
+    await server.add_charge_point("CP-GROW", password="grow-password-12345", security_profile=2)
+    auth = {"Authorization": "Basic " + base64.b64encode(b"CP-GROW:grow-password-12345").decode()}
+    ws = await _connect(port, "CP-GROW", _tls(pki, None, tmp_path), additional_headers=auth)
+    charger = Signed16("CP-GROW", ws)
+    task = asyncio.create_task(charger.start())
+    request, key = csr("CP-GROW")
+    try:
+        assert (await charger.call(call16.SignCertificate(csr=request))).status == "Accepted"
+        chain = (await asyncio.wait_for(charger.signed.get(), 10))["certificate_chain"]
+    finally:
+        task.cancel()
+        await ws.close()
+    async with server.api() as api:
+        raised = await api.put("/API/ChargePoints/CP-GROW", json={"securityProfile": 3})
+        assert raised.json()["securityProfile"] == 3
+    # The password alone no longer does; the certificate the CSMS issued does.
+    with pytest.raises(websockets.InvalidStatus) as info:
+        await _connect(port, "CP-GROW", _tls(pki, None, tmp_path), additional_headers=auth)
+    assert info.value.response.status_code == 403
+    issued = Made(x509.load_pem_x509_certificates(chain.encode())[0], key)
+    ws = await _connect(port, "CP-GROW", _tls(pki, issued, tmp_path))
+    charger = Charger16("CP-GROW", ws)
+    task = asyncio.create_task(charger.start())
+    try:
+        assert (await charger.boot()).status == "Accepted"
+    finally:
+        task.cancel()
+        await ws.close()
