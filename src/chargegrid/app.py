@@ -9,19 +9,21 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, operator_api, payments_api
+from chargegrid.api import admin_api, core_api, operator_api, payments_api, raw_messages
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
+from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
 from chargegrid.domain.plausibility import Limits
 from chargegrid.logging_setup import install_filters
-from chargegrid.ocpp.commands import Commands
+from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
@@ -37,7 +39,7 @@ from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, admin_api, operator_api, payments_api, ui_routes)
+FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, ui_routes)
 OCPP_PREFIX = "/OCPP/"
 
 
@@ -139,6 +141,8 @@ def create_app(settings: Settings) -> OcppFirst:
         "Stripe payments. Authenticate with the X-API-Key header.",
         lifespan=lifespan,
     )
+    app.add_exception_handler(CommandError, command_error_handler)
+    app.add_exception_handler(ValidationError, invalid_command_values_handler)
     app.include_router(health_router)
     app.include_router(metrics_router)
     for face in FACES:

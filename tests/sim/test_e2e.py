@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from chargegrid.ocpp.commands import ChangeConfiguration, ClearCache, Reset, UnlockConnector
 from chargegrid.sim import ChargerOptions, Fleet, FleetOptions
 from chargegrid.store.models import ChargePoint, Transaction
 from tests.support.server import RunningServer
@@ -101,12 +102,12 @@ async def test_server_commands_reach_the_simulator(server_factory: ServerFactory
         cp = fleet.opts.ids()[0]
         await srv.wait_for(lambda: cp in srv.services.registry)
         run = srv.services.commands.execute
-        assert (await run(cp, "unlock", {"connector": 1})).status == "Unlocked"
-        assert (await run(cp, "clear_cache", {})).status == "Accepted"
-        assert (
-            await run(cp, "change_configuration", {"key": "HeartbeatInterval", "value": "60"})
-        ).status == ("Accepted")
-        assert (await run(cp, "reset", {"hard": False})).status == "Accepted"
+        assert (await run(cp, UnlockConnector(connector=1))).status == "Unlocked"
+        assert (await run(cp, ClearCache())).status == "Accepted"
+        assert (await run(cp, ChangeConfiguration(key="HeartbeatInterval", value="60"))).status == (
+            "Accepted"
+        )
+        assert (await run(cp, Reset(hard=False))).status == "Accepted"
         await srv.wait_for(lambda: fleet.stats.reconnects == 1 and fleet.stats.booted == 1, timeout=10)
 
 

@@ -1,9 +1,9 @@
 """How the OCPP.Core-style API turns a URL into a command and a command's outcome into an HTTP answer.
 
-Shared by `core_api.py` (the seed's routes) and `core_api_extra.py` (the commands beyond the seed):
+Shared by `core_api.py` (the seed's routes) and `station_operations.py` (the commands beyond the seed):
 - `command_route` registers one command under GET and POST (OCPP.Core uses GET), with its optional
   trailing segments, its aliases and its OpenAPI summary, and remembers its usage for error messages;
-- `run_command` sends it through `services.commands` and maps every way it can end to one answer;
+- `run_command` sends a typed command through `services.commands`; `api/outcomes.py` maps its outcome;
 - the `parse_*` helpers turn path/query text into values or a 400 naming the parameter;
 - `UnknownCommandRoute` answers any other `/API/...` path: 404 listing the known commands, or 400 with
   the usage when a known command lacks segments.
@@ -22,8 +22,8 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from chargegrid.api.auth import API_KEY_HEADER, UNAUTHORIZED_RESPONSE, key_matches
-from chargegrid.ocpp.commands import ChargerOffline, CommandError, Outcome
-from chargegrid.ocpp.rpc import CallTimeout, ChargerError, SessionClosed
+from chargegrid.api.outcomes import outcome_response
+from chargegrid.ocpp.commands import Command, Outcome, OutcomeStatus
 from chargegrid.services import Services
 
 log = logging.getLogger("chargegrid.api")
@@ -39,9 +39,11 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "A parameter is missing or malformed; `detail` says which"},
     **UNAUTHORIZED_RESPONSE,
     404: {"description": "The charge point is unknown or not connected"},
+    500: {"description": "Chargegrid built an invalid OCPP message (a bug; the log has the details)"},
     502: {
         "description": "The charger answered with a CallError "
-        '({"status": "CallError", "errorCode": ..., "description": ...}) or disconnected before '
+        '({"status": "CallError", "errorCode": ..., "description": ...}), with an answer that breaks '
+        'the OCPP schema ({"status": "InvalidResponse", "description": ...}), or disconnected before '
         'answering ({"status": "Disconnected"}; the command may or may not have been carried out)',
     },
 }
@@ -92,46 +94,25 @@ def command_route(
 
 
 async def run_command(
-    request: Request, charge_point_id: str, name: str, args: dict[str, Any], *, full: bool = False
+    request: Request, charge_point_id: str, command: Command, *, full: bool = False
 ) -> JSONResponse:
     """Send a command and answer the seed's `{"status": ...}` (with `full`, the rest of the answer too)."""
-    outcome = await send_command(request, charge_point_id, name, args)
-    if isinstance(outcome, JSONResponse):
-        return outcome
-    body: dict[str, Any] = {"status": outcome.status}
+    outcome = await send_command(request, charge_point_id, command)
+    body: dict[str, Any] = {"status": outcome.status.value}
     if full:
         body.update({k: v for k, v in outcome.payload.items() if k != "status"})
-    return JSONResponse(body)
+    return outcome_response(charge_point_id, outcome, body)
 
 
-async def send_command(
-    request: Request, charge_point_id: str, name: str, args: dict[str, Any]
-) -> Outcome | JSONResponse:
-    """The charger's outcome, or the HTTP answer that says why there is none."""
-    services = services_of(request)
-    try:
-        return await services.commands.execute(charge_point_id, name, args)
-    except ChargerOffline as exc:
-        return JSONResponse({"detail": f"{exc}: check the id and that the charger is online"}, 404)
-    except CommandError as exc:
-        return JSONResponse({"detail": str(exc)}, 400)
-    except ValueError as exc:  # the message would break the OCPP schema: nothing was sent
-        return JSONResponse({"detail": f"cannot send this to the charger: {exc}"}, 400)
-    except CallTimeout:
-        return JSONResponse({"status": "Timeout"}, 200)
-    except ChargerError as exc:
-        return JSONResponse(
-            {"status": "CallError", "errorCode": exc.code, "description": exc.description}, 502
-        )
-    except SessionClosed:
-        return JSONResponse(
-            {
-                "status": "Disconnected",
-                "detail": f"charge point {charge_point_id!r} disconnected before answering; "
-                "the command may or may not have been carried out",
-            },
-            502,
-        )
+async def send_command(request: Request, charge_point_id: str, command: Command) -> Outcome:
+    """The charger's outcome. A `CommandError` (nothing sent) rises to the app's handler (400/500)."""
+    return await services_of(request).commands.execute(charge_point_id, command, actor=actor_of(request))
+
+
+def actor_of(request: Request) -> str | None:
+    """Who sent the request, for the audit trail (set by the auth dependency when it knows)."""
+    actor = getattr(request.state, "actor", None)
+    return actor if isinstance(actor, str) else None
 
 
 def is_reachable(services: Services, charge_point_id: str) -> bool:
@@ -140,13 +121,7 @@ def is_reachable(services: Services, charge_point_id: str) -> bool:
 
 
 def offline_response(charge_point_id: str) -> JSONResponse:
-    return JSONResponse(
-        {
-            "detail": f"charge point {charge_point_id!r} is not connected: "
-            "check the id and that the charger is online"
-        },
-        404,
-    )
+    return outcome_response(charge_point_id, Outcome(OutcomeStatus.Offline))
 
 
 # ---- parameters ---------------------------------------------------------------------------------

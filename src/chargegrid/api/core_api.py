@@ -2,7 +2,7 @@
 
 This file holds the seed's commands (Status, Reset, UnlockConnector, SetChargingLimit,
 ClearChargingLimit, GetConfiguration, ChangeConfiguration, RemoteStart/StopTransaction);
-`core_api_extra.py` adds the commands beyond the seed to the same router. Every route needs the
+`station_operations.py` adds the commands beyond the seed to the same router. Every route needs the
 X-API-Key header, answers GET and POST, and sends to chargers only through `services.commands`, so
 the 1.6 / 2.x differences stay in `chargegrid.ocpp.commands`. How answers and errors look is decided
 once, in `command_http.py`.
@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api import core_api_extra
+from chargegrid.api import station_operations
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
 from chargegrid.api.command_http import (
     UnknownCommandRoute,
@@ -29,7 +29,18 @@ from chargegrid.api.command_http import (
     send_command,
     services_of,
 )
+from chargegrid.api.outcomes import outcome_response
 from chargegrid.domain.limits import LimitError, parse_limit
+from chargegrid.ocpp.commands import (
+    ChangeConfiguration,
+    ClearLimit,
+    GetConfiguration,
+    RemoteStart,
+    RemoteStop,
+    Reset,
+    SetLimit,
+    UnlockConnector,
+)
 from chargegrid.ocpp.wire import format_time
 from chargegrid.store import transactions as tx_store
 
@@ -102,7 +113,7 @@ async def status(request: Request) -> list[dict[str, Any]]:
 )
 async def reset(request: Request, cp: str = CP, kind: str = "Soft") -> JSONResponse:
     hard = parse_choice("reset kind", kind, {"soft": False, "onidle": False, "hard": True, "immediate": True})
-    return await run_command(request, cp, "reset", {"hard": hard})
+    return await run_command(request, cp, Reset(hard=hard))
 
 
 @command_route(
@@ -116,7 +127,7 @@ async def reset(request: Request, cp: str = CP, kind: str = "Soft") -> JSONRespo
 )
 async def unlock_connector(request: Request, cp: str = CP, connector: str = CONNECTOR) -> JSONResponse:
     return await run_command(
-        request, cp, "unlock", {"connector": parse_int("connectorId", connector, minimum=1)}
+        request, cp, UnlockConnector(connector=parse_int("connectorId", connector, minimum=1))
     )
 
 
@@ -138,7 +149,7 @@ async def set_charging_limit(
         parsed = parse_limit(limit)
     except LimitError as exc:
         raise bad_request(str(exc)) from None
-    return await run_command(request, cp, "set_limit", {"connector": connector_id, "limit": parsed})
+    return await run_command(request, cp, SetLimit(connector=connector_id, limit=parsed))
 
 
 @command_route(
@@ -150,7 +161,7 @@ async def set_charging_limit(
     '(0 = the station-wide one). Answer: {"status": "Accepted" | "Unknown"}.',
 )
 async def clear_charging_limit(request: Request, cp: str = CP, connector: str = CONNECTOR) -> JSONResponse:
-    return await run_command(request, cp, "clear_limit", {"connector": parse_int("connectorId", connector)})
+    return await run_command(request, cp, ClearLimit(connector=parse_int("connectorId", connector)))
 
 
 @command_route(
@@ -165,9 +176,9 @@ async def clear_charging_limit(request: Request, cp: str = CP, connector: str = 
     "2.x answer also carries the charger's GetVariables answer under `raw`.",
 )
 async def get_configuration(request: Request, cp: str = CP, key: str | None = None) -> JSONResponse:
-    outcome = await send_command(request, cp, "get_configuration", {"keys": [key] if key else []})
+    outcome = await send_command(request, cp, GetConfiguration(keys=(key,) if key else ()))
     # The seed answers GetConfiguration with the charger's payload itself, not a status.
-    return outcome if isinstance(outcome, JSONResponse) else JSONResponse(outcome.payload)
+    return outcome_response(cp, outcome, outcome.payload)
 
 
 @command_route(
@@ -182,7 +193,7 @@ async def get_configuration(request: Request, cp: str = CP, key: str | None = No
 async def change_configuration(
     request: Request, cp: str = CP, key: str = Path(), value: str = Path()
 ) -> JSONResponse:
-    return await run_command(request, cp, "change_configuration", {"key": key, "value": value})
+    return await run_command(request, cp, ChangeConfiguration(key=key, value=value))
 
 
 @command_route(
@@ -199,9 +210,7 @@ async def remote_start(
     request: Request, cp: str = CP, connector: str = CONNECTOR, id_tag: str = Path(alias="idTag")
 ) -> JSONResponse:
     connector_id = parse_int("connectorId", connector)
-    return await run_command(
-        request, cp, "remote_start", {"connector": connector_id or None, "id_tag": id_tag}
-    )
+    return await run_command(request, cp, RemoteStart(connector=connector_id or None, id_tag=id_tag))
 
 
 @command_route(
@@ -226,12 +235,8 @@ async def remote_stop(request: Request, cp: str = CP, connector: str = CONNECTOR
         return JSONResponse(
             {"detail": f"no open transaction on connector {connector_id} of charge point {cp!r}"}, 424
         )
-    return await run_command(
-        request,
-        cp,
-        "remote_stop",
-        {"transaction_id": tx.id, "charger_transaction_id": tx.charger_transaction_id},
-    )
+    stop = RemoteStop(transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id)
+    return await run_command(request, cp, stop)
 
 
-core_api_extra.register(router)
+station_operations.register(router)

@@ -57,6 +57,10 @@ class ChargerError(Exception):
         self.details = details
 
 
+class InvalidAnswer(ChargerError):
+    """The charger's answer to our CALL breaks the OCPP schema (or is not a JSON object)."""
+
+
 class CallTimeout(Exception):
     """The charger did not answer within the call timeout."""
 
@@ -204,13 +208,13 @@ class RpcSession:
             return
         self._hook("in", CALLRESULT, message_id, action, raw, None)
         if not isinstance(payload, dict):
-            future.set_exception(ChargerError("FormatViolation", "the charger's answer is not an object"))
+            future.set_exception(InvalidAnswer("FormatViolation", "the charger's answer is not an object"))
             return
         if self._validate:
             try:
                 schemas.validate(self.version, action, payload, response=True)
             except schemas.SchemaViolation as exc:
-                future.set_exception(ChargerError(error_code(self.version, exc.kind), str(exc)))
+                future.set_exception(InvalidAnswer(error_code(self.version, exc.kind), f"{action}: {exc}"))
                 return
         future.set_result(payload)
 

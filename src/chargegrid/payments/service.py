@@ -22,8 +22,7 @@ from chargegrid.domain.payments import (
     TERMINAL_STATES,
     ReservationState,
 )
-from chargegrid.ocpp.commands import ChargerOffline, CommandError
-from chargegrid.ocpp.rpc import CallTimeout, ChargerError, SessionClosed
+from chargegrid.ocpp.commands import CommandError, OutcomeStatus, RemoteStart
 from chargegrid.payments.gateway import PaymentGatewayError, StripeGateway
 from chargegrid.payments.settlement import block_tag, settle
 from chargegrid.services import Services
@@ -165,14 +164,18 @@ class PaymentService:
                 return await self.charger_answer(reservation_id)
             res = await store.get(db, reservation_id)
             assert res is not None
-        args = {"connector": res.connector_id, "id_tag": res.id_tag, "remote_start_id": res.remote_start_id}
+        command = RemoteStart(
+            connector=res.connector_id, id_tag=res.id_tag, remote_start_id=res.remote_start_id
+        )
         try:
-            status = (await self.services.commands.execute(res.charge_point_id, "remote_start", args)).status
-        except ChargerOffline:
-            status = "Offline"
-        except CallTimeout:
-            status = "Timeout"
-        except (ChargerError, SessionClosed, CommandError) as e:
+            outcome = await self.services.commands.execute(res.charge_point_id, command, actor="payments")
+            status = outcome.status.value
+            if outcome.status in (OutcomeStatus.CallError, OutcomeStatus.InvalidResponse):
+                log.warning("remote start for reservation %s failed: %s", reservation_id, outcome.description)
+                status = "Failed"
+            elif outcome.status is OutcomeStatus.Disconnected:
+                status = "Failed"
+        except CommandError as e:
             log.warning("remote start for reservation %s failed: %s", reservation_id, e)
             status = "Failed"
         async with self.services.db.begin() as db:

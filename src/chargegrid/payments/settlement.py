@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 from chargegrid.domain import payments as rules
 from chargegrid.domain.meter_values import Reading
 from chargegrid.domain.payments import ReservationState, is_reservation_id_tag, to_decimal
-from chargegrid.ocpp.commands import CommandError
-from chargegrid.ocpp.rpc import CallTimeout, ChargerError, SessionClosed
+from chargegrid.ocpp.commands import CommandError, RemoteStop
 from chargegrid.payments.gateway import PaymentGatewayError, capture_idempotency_key
 from chargegrid.store import Db
 from chargegrid.store import charge_tags as tags_store
@@ -94,11 +93,11 @@ async def on_meter_reading(service: PaymentService, tx: Transaction, reading: Re
 
 
 async def _remote_stop(service: PaymentService, tx: Transaction) -> None:
-    args = {"transaction_id": tx.id, "charger_transaction_id": tx.charger_transaction_id}
+    command = RemoteStop(transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id)
     try:
-        outcome = await service.services.commands.execute(tx.charge_point_id, "remote_stop", args)
+        outcome = await service.services.commands.execute(tx.charge_point_id, command, actor="payments")
         log.info("remote stop of transaction %s: %s", tx.id, outcome.status)
-    except (CommandError, CallTimeout, ChargerError, SessionClosed) as e:
+    except CommandError as e:
         log.warning("remote stop of transaction %s at the paid-for energy failed: %s", tx.id, e)
 
 

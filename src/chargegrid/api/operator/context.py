@@ -8,6 +8,7 @@ from typing import Any
 
 from chargegrid.api.operator import payloads as p
 from chargegrid.api.operator.runtime import Done, OperatorRuntime, Remote
+from chargegrid.ocpp.commands import Command
 from chargegrid.services import Services
 from chargegrid.store.models import ChargePoint
 
@@ -27,9 +28,9 @@ class Context:
             return session.version.value
         return self.station.protocol if self.station is not None else None
 
-    def call(self, name: str, **args: Any) -> Remote:
+    def call(self, command: Command) -> Remote:
         async def remote() -> Done:
-            return await self.runtime.send(self.cp_id, name, args)
+            return await self.runtime.send(self.cp_id, command)
 
         return remote
 

@@ -13,6 +13,7 @@ from chargegrid.api.operator import payloads as p
 from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.runtime import Done, Remote
 from chargegrid.domain import station_config
+from chargegrid.ocpp import commands as c
 from chargegrid.store import charge_points as cp_store
 
 # Reservation ids we hand out: unique enough across restarts without a table of their own.
@@ -20,70 +21,77 @@ _reservation_ids = itertools.count(int(datetime.now(UTC).timestamp()) % 1_000_00
 
 
 async def start_transaction(ctx: Context, payload: p.RequestStartTransaction) -> Done | Remote:
-    return ctx.call("remote_start", connector=payload.evse_id or None, id_tag=payload.identifying_token.token)
+    return ctx.call(c.RemoteStart(connector=payload.evse_id or None, id_tag=payload.identifying_token.token))
 
 
 async def reset(ctx: Context, payload: p.RequestResetChargingStation) -> Done | Remote:
-    return ctx.call("reset", hard=payload.type == "hard")
+    return ctx.call(c.Reset(hard=payload.type == "hard"))
 
 
 async def change_availability(ctx: Context, payload: p.RequestChangeAvailability) -> Done | Remote:
     operative = payload.availability == "operative"
-    return ctx.call("change_availability", connector=payload.evse_id, operative=operative)
+    return ctx.call(c.ChangeAvailability(connector=payload.evse_id, operative=operative))
 
 
 async def change_configuration_item(ctx: Context, payload: p.RequestChangeConfigurationItem) -> Done | Remote:
     value = station_config.setting_value(payload.value)
-    return ctx.call("change_configuration", key=payload.key, value=value)
+    return ctx.call(c.ChangeConfiguration(key=payload.key, value=value))
 
 
 async def configuration_items(ctx: Context, payload: p.RequestConfigurationItems) -> Done | Remote:
-    return ctx.call("get_configuration", keys=list(payload.keys))
+    return ctx.call(c.GetConfiguration(keys=tuple(payload.keys)))
 
 
 async def data_transfer(ctx: Context, payload: p.RequestDataTransfer) -> Done | Remote:
     return ctx.call(
-        "data_transfer", vendor_id=payload.vendor_id, message_id=payload.message_id, data=payload.data
+        c.DataTransfer(vendor_id=payload.vendor_id, message_id=payload.message_id, data=payload.data)
     )
 
 
 async def diagnostics(ctx: Context, payload: p.RequestDiagnostics) -> Done | Remote:
-    return ctx.call("get_diagnostics", location=payload.target_location)
+    return ctx.call(c.GetDiagnostics(location=payload.target_location))
 
 
 async def firmware_update(ctx: Context, payload: p.RequestFirmwareUpdate) -> Done | Remote:
     return ctx.call(
-        "update_firmware",
-        location=payload.location,
-        retrieve=payload.retrieve_date,
-        retries=payload.num_retries,
-        retry_interval=payload.retry_interval,
+        c.UpdateFirmware(
+            location=payload.location,
+            retrieve=payload.retrieve_date,
+            retries=payload.num_retries,
+            retry_interval=payload.retry_interval,
+        )
     )
 
 
 async def clear_cache(ctx: Context, payload: p.Empty) -> Done | Remote:
-    return ctx.call("clear_cache")
+    return ctx.call(c.ClearCache())
 
 
 async def authorization_list_version(ctx: Context, payload: p.Empty) -> Done | Remote:
-    return ctx.call("get_local_list_version")
+    return ctx.call(c.GetLocalListVersion())
 
 
 async def send_authorization_list(ctx: Context, payload: p.RequestSendAuthorizationList) -> Done | Remote:
-    entries = [{"idTag": item.token, "status": item.status or "Accepted"} for item in payload.items]
-    return ctx.call(
-        "send_local_list", list_version=payload.list_version, update_type=payload.update_type, entries=entries
+    # The payload's validators already checked status and update type against the same lists.
+    command = c.SendLocalList.model_validate(
+        {
+            "list_version": payload.list_version,
+            "update_type": payload.update_type,
+            "entries": [{"id_tag": i.token, "status": i.status or "Accepted"} for i in payload.items],
+        }
     )
+    return ctx.call(command)
 
 
 async def reserve_now(ctx: Context, payload: p.RequestReserveNow) -> Done | Remote:
     reservation_id = next(_reservation_ids)
     call = ctx.call(
-        "reserve_now",
-        connector=payload.evse_id,
-        id_tag=payload.identifying_token.token,
-        expiry=payload.expiry_date,
-        reservation_id=reservation_id,
+        c.ReserveNow(
+            connector=payload.evse_id,
+            id_tag=payload.identifying_token.token,
+            expiry=payload.expiry_date,
+            reservation_id=reservation_id,
+        )
     )
 
     async def remote() -> Done:
@@ -95,7 +103,7 @@ async def reserve_now(ctx: Context, payload: p.RequestReserveNow) -> Done | Remo
 
 
 async def cancel_reservation(ctx: Context, payload: p.RequestCancelReservation) -> Done | Remote:
-    return ctx.call("cancel_reservation", reservation_id=payload.reservation_id)
+    return ctx.call(c.CancelReservation(reservation_id=payload.reservation_id))
 
 
 # ---- station data kept by the operator API ---------------------------------------------------

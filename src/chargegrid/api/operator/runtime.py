@@ -1,8 +1,9 @@
 """The operator API's running part: commands sent in the background, recorded outcomes, settings pushes.
 
-Commands reach a station only through `services.commands.execute`; their exceptions become the
-statuses an operator reads (Offline, Timeout, Failed). Settings are pushed one station at a time
-(a lock per station), right away when the station is online and again after each accepted boot.
+Commands reach a station only through `services.commands.execute`; their outcomes become the
+statuses an operator reads (Offline, Timeout, Failed, or the station's own). Settings are pushed one
+station at a time (a lock per station), right away when the station is online and again after each
+accepted boot.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chargegrid.domain import station_config
-from chargegrid.ocpp.commands import ChargerOffline, CommandError
-from chargegrid.ocpp.rpc import CallTimeout, ChargerError, SessionClosed
+from chargegrid.ocpp.commands import ChangeConfiguration, Command, CommandError, Outcome, OutcomeStatus
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import command_records
@@ -38,6 +38,27 @@ class Done:
 
 Remote = Callable[[], Awaitable[Done]]
 
+OPERATOR_ACTOR = "operator-api"
+
+
+def done_of(outcome: Outcome, timeout: float) -> Done:
+    """The operator API's words for an outcome: Offline, Timeout, Failed, or the station's status."""
+    status = outcome.status
+    if status in (OutcomeStatus.Offline, OutcomeStatus.Disconnected):
+        note = outcome.description or "the station is offline"
+        return Done(OFFLINE, None, f"{note}; send the command again when the station is online")
+    if status is OutcomeStatus.Timeout:
+        return Done(TIMEOUT, None, f"the station did not answer within {timeout:g} s")
+    if status is OutcomeStatus.CallError:
+        return Done(
+            FAILED,
+            {"errorCode": outcome.error_code, "errorDescription": outcome.description},
+            f"the station answered with an error: {outcome.error_code}: {outcome.description}",
+        )
+    if status is OutcomeStatus.InvalidResponse:
+        return Done(FAILED, None, f"the station's answer broke the OCPP schema: {outcome.description}")
+    return Done(status.value, outcome.payload)
+
 
 class OperatorRuntime:
     def __init__(self, services: Services) -> None:
@@ -47,23 +68,13 @@ class OperatorRuntime:
 
     # ---- talking to a station ---------------------------------------------------------------
 
-    async def send(self, cp_id: str, name: str, args: dict[str, Any]) -> Done:
-        """Run one version-neutral command; every way it can fail becomes a status, never an exception."""
+    async def send(self, cp_id: str, command: Command) -> Done:
+        """Run one typed command; every way it can end becomes a status, never an exception."""
         try:
-            outcome = await self.services.commands.execute(cp_id, name, args)
-        except (ChargerOffline, SessionClosed) as exc:
-            return Done(OFFLINE, None, f"{exc}; send the command again when the station is online")
-        except CallTimeout:
-            return Done(TIMEOUT, None, f"the station did not answer within {self._timeout()} s")
-        except ChargerError as exc:
-            return Done(
-                FAILED,
-                {"errorCode": exc.code, "errorDescription": exc.description},
-                f"the station answered with an error: {exc.code}: {exc.description}",
-            )
-        except (CommandError, ValueError) as exc:
+            outcome = await self.services.commands.execute(cp_id, command, actor=OPERATOR_ACTOR)
+        except CommandError as exc:
             return Done(FAILED, None, str(exc))
-        return Done(outcome.status, outcome.payload)
+        return done_of(outcome, self._timeout())
 
     def _timeout(self) -> float:
         return self.services.settings.call_timeout
@@ -104,7 +115,7 @@ class OperatorRuntime:
                 due = station_config.settings_to_push(cp.settings, cp.setting_results) if cp else {}
             outcomes: dict[str, str] = {}
             for key, value in due.items():
-                done = await self.send(cp_id, "change_configuration", {"key": key, "value": value})
+                done = await self.send(cp_id, ChangeConfiguration(key=key, value=value))
                 if done.status == OFFLINE:
                     break  # the rest stays Pending until the next boot
                 if done.status == TIMEOUT:

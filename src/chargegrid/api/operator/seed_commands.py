@@ -16,7 +16,8 @@ from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.runtime import Done, Remote
 from chargegrid.domain import station_config
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
-from chargegrid.ocpp.commands import configuration_key_problems
+from chargegrid.ocpp import commands as c
+from chargegrid.ocpp.dialects import configuration_key_problems
 from chargegrid.security import profiles
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
@@ -83,7 +84,7 @@ async def _accept(
 
     async def remote() -> Done:
         ctx.runtime.schedule_settings_push(ctx.cp_id)
-        trigger = await ctx.runtime.send(ctx.cp_id, "trigger_message", {"message": "BootNotification"})
+        trigger = await ctx.runtime.send(ctx.cp_id, c.TriggerMessage(message="BootNotification"))
         return Done("Accepted", {**answer, "online": True, "triggerBootNotification": trigger.status})
 
     return remote
@@ -157,12 +158,12 @@ async def _transaction(ctx: Context, ref: str | int) -> Transaction:
 
 async def stop_transaction(ctx: Context, payload: p.StopTransaction) -> Done | Remote:
     tx = await _transaction(ctx, str(payload.transaction_id))
-    return ctx.call("remote_stop", transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id)
+    return ctx.call(c.RemoteStop(transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id))
 
 
 async def request_stop_transaction(ctx: Context, payload: p.RequestStopTransaction) -> Done | Remote:
     tx = await _transaction(ctx, payload.id)
-    return ctx.call("remote_stop", transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id)
+    return ctx.call(c.RemoteStop(transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id))
 
 
 async def _known_connectors(ctx: Context) -> list[int]:
@@ -177,7 +178,7 @@ async def _known_connectors(ctx: Context) -> list[int]:
 
 async def unlock_connector(ctx: Context, payload: p.UnlockConnector) -> Done | Remote:
     if payload.connector_id > 0:
-        return ctx.call("unlock", connector=payload.connector_id)
+        return ctx.call(c.UnlockConnector(connector=payload.connector_id))
     connectors = await _known_connectors(ctx)
     if not connectors:
         raise refuse(
@@ -189,7 +190,7 @@ async def unlock_connector(ctx: Context, payload: p.UnlockConnector) -> Done | R
     async def remote() -> Done:
         results: dict[str, str] = {}
         for connector in connectors:
-            done = await ctx.runtime.send(ctx.cp_id, "unlock", {"connector": connector})
+            done = await ctx.runtime.send(ctx.cp_id, c.UnlockConnector(connector=connector))
             results[str(connector)] = done.status
         statuses = set(results.values())
         status = statuses.pop() if len(statuses) == 1 else "Partial"

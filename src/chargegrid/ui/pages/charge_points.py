@@ -252,5 +252,6 @@ async def command(request: Request, cp_id: str) -> Response:
         connector=str(form.get("connector") or "0"),
         tag=str(form.get("tag") or ""),
         limit=str(form.get("limit") or ""),
+        actor=f"ui:{viewer.name}",
     )
     return await _edit_page(request, viewer, cp_id, result=result)

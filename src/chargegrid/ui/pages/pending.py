@@ -6,8 +6,7 @@ import contextlib
 
 from fastapi import APIRouter, Request, Response
 
-from chargegrid.ocpp.commands import CommandError
-from chargegrid.ocpp.rpc import CallTimeout, ChargerError, SessionClosed
+from chargegrid.ocpp.commands import CommandError, TriggerMessage
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
 from chargegrid.ui import auth
@@ -48,7 +47,10 @@ async def decide(request: Request, cp_id: str) -> Response:
         cp.registration_status = "Accepted" if accept else "Rejected"
     if accept and cp_id in services.registry:
         # Ask it to boot again now rather than at its next retry, so it is Accepted at once.
-        with contextlib.suppress(CommandError, CallTimeout, ChargerError, SessionClosed, ValueError):
-            await services.commands.execute(cp_id, "trigger_message", {"message": "BootNotification"})
+        # Best effort: whatever the charger answers, it boots again at its own retry otherwise.
+        with contextlib.suppress(CommandError):
+            await services.commands.execute(
+                cp_id, TriggerMessage(message="BootNotification"), actor=f"ui:{viewer.name}"
+            )
     verdict = "accepted: it may charge now" if accept else "rejected: its boots will be refused"
     return await _page(request, viewer, f"{cp_id} {verdict}.")

@@ -1,4 +1,4 @@
-"""Commands beyond the OCPP.Core seed, in the same `/API/<command>/<chargePointId>/...` style.
+"""Station operations beyond the OCPP.Core seed, in the same `/API/<command>/<chargePointId>/...` style.
 
 Path segments carry what identifies the target; optional details travel as query parameters and bulk
 data as the request body, each documented on its route. Answers keep the seed's `{"status": ...}` and
@@ -24,6 +24,21 @@ from chargegrid.api.command_http import (
     run_command,
     send_command,
 )
+from chargegrid.api.outcomes import outcome_response
+from chargegrid.ocpp.commands import (
+    CancelReservation,
+    ChangeAvailability,
+    ClearCache,
+    DataTransfer,
+    GetCompositeSchedule,
+    GetDiagnostics,
+    GetLocalListVersion,
+    ReserveNow,
+    SendLocalList,
+    TriggerMessage,
+    UpdateFirmware,
+)
+from chargegrid.ocpp.commands import LocalListEntry as CommandListEntry
 from chargegrid.store.models import utcnow
 
 CP = Path(alias="chargePointId", description="The charge point id")
@@ -67,9 +82,7 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         # camelCase: a path parameter on the long route, an (undocumented) query one on the short
         connector_id = parse_int("connectorId", connectorId) if connectorId is not None else None
-        return await run_command(
-            request, cp, "trigger_message", {"message": message, "connector": connector_id}
-        )
+        return await run_command(request, cp, TriggerMessage(message=message, connector=connector_id))
 
     @command_route(
         router,
@@ -84,9 +97,8 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         connector_id = parse_int("connectorId", connector)
         operative = parse_choice("availability", availability, {"operative": True, "inoperative": False})
-        return await run_command(
-            request, cp, "change_availability", {"connector": connector_id, "operative": operative}
-        )
+        command = ChangeAvailability(connector=connector_id, operative=operative)
+        return await run_command(request, cp, command)
 
     @command_route(
         router,
@@ -96,7 +108,7 @@ def register(router: APIRouter) -> None:
         description='Answer: {"status": "Accepted" | "Rejected"}.',
     )
     async def clear_cache(request: Request, cp: str = CP) -> JSONResponse:
-        return await run_command(request, cp, "clear_cache", {})
+        return await run_command(request, cp, ClearCache())
 
     @command_route(
         router,
@@ -114,8 +126,8 @@ def register(router: APIRouter) -> None:
             data = raw.decode("utf-8") if raw else None
         except UnicodeDecodeError:
             raise bad_request("the DataTransfer body (data) must be UTF-8 text") from None
-        args = {"vendor_id": vendor_id, "message_id": messageId, "data": data}
-        return await run_command(request, cp, "data_transfer", args, full=True)
+        command = DataTransfer(vendor_id=vendor_id, message_id=messageId, data=data)
+        return await run_command(request, cp, command, full=True)
 
     @command_route(
         router,
@@ -135,18 +147,17 @@ def register(router: APIRouter) -> None:
         expiry: str | None = Query(None, description="ISO 8601 end of the reservation"),
         reservation_id: str | None = Query(None, alias="reservationId"),
     ) -> JSONResponse:
-        args = {
-            "connector": parse_int("connectorId", connector),
-            "id_tag": id_tag,
-            "expiry": parse_time("expiry", expiry, utcnow() + timedelta(minutes=15)),
-            "reservation_id": parse_int(
+        command = ReserveNow(
+            connector=parse_int("connectorId", connector),
+            id_tag=id_tag,
+            expiry=parse_time("expiry", expiry, utcnow() + timedelta(minutes=15)),
+            reservation_id=parse_int(
                 "reservationId", reservation_id, minimum=1, default=secrets.randbelow(2**31 - 2) + 1
             ),
-        }
-        outcome = await send_command(request, cp, "reserve_now", args)
-        if isinstance(outcome, JSONResponse):
-            return outcome
-        return JSONResponse({"status": outcome.status, "reservationId": args["reservation_id"]})
+        )
+        outcome = await send_command(request, cp, command)
+        body = {"status": outcome.status.value, "reservationId": command.reservation_id}
+        return outcome_response(cp, outcome, body)
 
     @command_route(
         router,
@@ -159,7 +170,7 @@ def register(router: APIRouter) -> None:
         request: Request, cp: str = CP, reservation_id: str = Path(alias="reservationId")
     ) -> JSONResponse:
         rid = parse_int("reservationId", reservation_id, minimum=1)
-        return await run_command(request, cp, "cancel_reservation", {"reservation_id": rid})
+        return await run_command(request, cp, CancelReservation(reservation_id=rid))
 
     @command_route(
         router,
@@ -182,12 +193,12 @@ def register(router: APIRouter) -> None:
                 f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
             )
             raise bad_request(f"SendLocalList body is not valid: {problems}") from None
-        args = {
-            "list_version": local_list.listVersion,
-            "update_type": local_list.updateType,
-            "entries": [e.model_dump() for e in local_list.entries],
-        }
-        return await run_command(request, cp, "send_local_list", args)
+        command = SendLocalList(
+            list_version=local_list.listVersion,
+            update_type=local_list.updateType,
+            entries=tuple(CommandListEntry(id_tag=e.idTag, status=e.status) for e in local_list.entries),
+        )
+        return await run_command(request, cp, command)
 
     @command_route(
         router,
@@ -198,7 +209,7 @@ def register(router: APIRouter) -> None:
         "support, 0: no list yet).",
     )
     async def get_local_list_version(request: Request, cp: str = CP) -> JSONResponse:
-        return await run_command(request, cp, "get_local_list_version", {}, full=True)
+        return await run_command(request, cp, GetLocalListVersion(), full=True)
 
     @command_route(
         router,
@@ -214,7 +225,7 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         if not location:
             raise bad_request("location is missing: add ?location=<upload URL>")
-        return await run_command(request, cp, "get_diagnostics", {"location": location}, full=True)
+        return await run_command(request, cp, GetDiagnostics(location=location), full=True)
 
     @command_route(
         router,
@@ -235,13 +246,13 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         if not location:
             raise bad_request("location is missing: add ?location=<firmware URL>")
-        args = {
-            "location": location,
-            "retrieve": parse_time("retrieveDate", retrieve_date, utcnow()),
-            "retries": parse_int("retries", retries) if retries else None,
-            "retry_interval": parse_int("retryInterval", retry_interval) if retry_interval else None,
-        }
-        return await run_command(request, cp, "update_firmware", args, full=True)
+        command = UpdateFirmware(
+            location=location,
+            retrieve=parse_time("retrieveDate", retrieve_date, utcnow()),
+            retries=parse_int("retries", retries) if retries else None,
+            retry_interval=parse_int("retryInterval", retry_interval) if retry_interval else None,
+        )
+        return await run_command(request, cp, command, full=True)
 
     @command_route(
         router,
@@ -258,9 +269,9 @@ def register(router: APIRouter) -> None:
         duration: str | None = Query(None, description="Seconds"),
         unit: str | None = Query(None, description="W or A"),
     ) -> JSONResponse:
-        args = {
-            "connector": parse_int("connectorId", connector),
-            "duration": parse_int("duration", duration, minimum=1, default=86400),
-            "unit": parse_choice("unit", unit, {"w": "W", "a": "A"}) if unit else None,
-        }
-        return await run_command(request, cp, "get_composite_schedule", args, full=True)
+        command = GetCompositeSchedule(
+            connector=parse_int("connectorId", connector),
+            duration=parse_int("duration", duration, minimum=1, default=86400),
+            unit=parse_choice("unit", unit, {"w": "W", "a": "A"}) if unit else None,
+        )
+        return await run_command(request, cp, command, full=True)

@@ -1,0 +1,93 @@
+"""Typed server-initiated commands, their outcomes, and `Commands.execute` (see ARCHITECTURE.md).
+
+Import command types from here: `from chargegrid.ocpp.commands import Reset, Commands, OutcomeStatus`.
+"""
+
+from chargegrid.ocpp.commands.base import (
+    Command,
+    CommandError,
+    DialectBug,
+    InvalidCommand,
+    UnsupportedCommand,
+)
+from chargegrid.ocpp.commands.catalog import (
+    COMMAND_TYPES,
+    AnyCommand,
+    command_from_json,
+    command_to_json,
+)
+from chargegrid.ocpp.commands.execute import CommandRun, Commands, run_on_session
+from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
+from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
+from chargegrid.ocpp.commands.provisioning import (
+    ChangeConfiguration,
+    GetConfiguration,
+    GetVariables,
+    SetVariables,
+    VariableRef,
+    VariableValue,
+)
+from chargegrid.ocpp.commands.raw_message import RawMessage
+from chargegrid.ocpp.commands.remote_control import (
+    ChangeAvailability,
+    ClearCache,
+    DataTransfer,
+    GetTransactionStatus,
+    RemoteStart,
+    RemoteStop,
+    Reset,
+    TriggerMessage,
+    UnlockConnector,
+)
+from chargegrid.ocpp.commands.reservations import (
+    CancelReservation,
+    GetLocalListVersion,
+    LocalListEntry,
+    ReserveNow,
+    SendLocalList,
+)
+from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+
+__all__ = [
+    "COMMAND_TYPES",
+    "AnyCommand",
+    "CancelReservation",
+    "ChangeAvailability",
+    "ChangeConfiguration",
+    "ClearCache",
+    "ClearLimit",
+    "Command",
+    "CommandError",
+    "CommandRun",
+    "Commands",
+    "DataTransfer",
+    "DialectBug",
+    "GetCompositeSchedule",
+    "GetConfiguration",
+    "GetDiagnostics",
+    "GetLocalListVersion",
+    "GetLog",
+    "GetTransactionStatus",
+    "GetVariables",
+    "InvalidCommand",
+    "LocalListEntry",
+    "Outcome",
+    "OutcomeStatus",
+    "RawMessage",
+    "RemoteStart",
+    "RemoteStop",
+    "ReserveNow",
+    "Reset",
+    "SendLocalList",
+    "SetLimit",
+    "SetVariables",
+    "TriggerMessage",
+    "UnlockConnector",
+    "UnsupportedCommand",
+    "UpdateFirmware",
+    "VariableRef",
+    "VariableValue",
+    "command_from_json",
+    "command_to_json",
+    "run_on_session",
+]

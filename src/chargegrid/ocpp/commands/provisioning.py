@@ -1,0 +1,52 @@
+"""Configuration (1.6 keys) and the device model (2.x variables) as commands."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chargegrid.ocpp.commands.base import Command
+
+
+class GetConfiguration(Command):
+    """1.6 GetConfiguration; on 2.x each key `Component.Variable` is read with GetVariables."""
+
+    kind: Literal["GetConfiguration"] = "GetConfiguration"
+    keys: tuple[str, ...] = ()
+
+
+class ChangeConfiguration(Command):
+    """1.6 ChangeConfiguration; on 2.x the key `Component.Variable` is set with SetVariables."""
+
+    kind: Literal["ChangeConfiguration"] = "ChangeConfiguration"
+    key: str = Field(min_length=1, max_length=50)
+    value: str = Field(max_length=1000)
+
+
+class VariableRef(BaseModel):
+    """One 2.x component/variable (and attribute) to read or write."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    component: str = Field(min_length=1, max_length=50)
+    variable: str = Field(min_length=1, max_length=50)
+    component_instance: str | None = Field(default=None, max_length=50)
+    variable_instance: str | None = Field(default=None, max_length=50)
+    evse: int | None = Field(default=None, ge=0)
+    connector: int | None = Field(default=None, ge=0)
+    attribute: Literal["Actual", "Target", "MinSet", "MaxSet"] | None = None
+
+
+class VariableValue(VariableRef):
+    value: str = Field(max_length=1000)
+
+
+class GetVariables(Command):
+    kind: Literal["GetVariables"] = "GetVariables"
+    items: tuple[VariableRef, ...] = Field(min_length=1)
+
+
+class SetVariables(Command):
+    kind: Literal["SetVariables"] = "SetVariables"
+    items: tuple[VariableValue, ...] = Field(min_length=1)

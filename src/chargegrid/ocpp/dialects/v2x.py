@@ -1,0 +1,281 @@
+"""OCPP 2.0.1 and 2.1: each typed command as the 2.x message it is. A REST "connector" is an EVSE here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from chargegrid.ocpp.commands import maintenance as m
+from chargegrid.ocpp.commands import provisioning as pv
+from chargegrid.ocpp.commands import remote_control as rc
+from chargegrid.ocpp.commands import reservations as rs
+from chargegrid.ocpp.commands import smart_charging as sc
+from chargegrid.ocpp.commands.base import InvalidCommand
+from chargegrid.ocpp.dialects.shared_shapes import get_log, register_shared
+from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact
+from chargegrid.ocpp.requests import next_request_id
+from chargegrid.ocpp.versions import OcppVersion
+from chargegrid.ocpp.wire import format_time
+
+V2X = Dialect("OCPP 2.0.1/2.1")
+renders = V2X.renders
+register_shared(V2X)
+
+# A stable id per EVSE, so setting a new limit replaces the old profile instead of stacking.
+LIMIT_PROFILE_BASE = 9000
+
+
+def _key(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """'Component.Variable' (or 'Component.Variable.Instance') → 2.x component and variable."""
+    component, sep, variable = key.partition(".")
+    if not sep or not component or not variable:
+        raise InvalidCommand(
+            f"OCPP 2.x configuration keys are written Component.Variable (got {key!r}), "
+            "e.g. OCPPCommCtrlr.HeartbeatInterval"
+        )
+    name, _, instance = variable.partition(".")
+    return {"name": component}, compact(name=name, instance=instance or None)
+
+
+def configuration_key_problems_2x(keys: Iterable[str]) -> list[str]:
+    problems = []
+    for key in keys:
+        try:
+            _key(key)
+        except InvalidCommand as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _id_token(tag: str) -> Payload:
+    return {"idToken": tag, "type": "Central"}
+
+
+def _evse(connector: int | None, evse_connector: int | None) -> Payload | None:
+    if connector is None or connector == 0:
+        if evse_connector is not None:
+            raise InvalidCommand("a connector within an EVSE needs the EVSE: give connectorId (EVSE id) ≥ 1")
+        return None
+    return compact(id=connector, connectorId=evse_connector)
+
+
+@renders(rc.Reset)
+def _reset(c: rc.Reset, v: OcppVersion) -> Rendered:
+    return Rendered("Reset", compact(type="Immediate" if c.hard else "OnIdle", evseId=c.evse))
+
+
+@renders(rc.UnlockConnector)
+def _unlock(c: rc.UnlockConnector, v: OcppVersion) -> Rendered:
+    return Rendered("UnlockConnector", {"evseId": c.connector, "connectorId": c.evse_connector or 1})
+
+
+@renders(rc.RemoteStart)
+def _remote_start(c: rc.RemoteStart, v: OcppVersion) -> Rendered:
+    payload = compact(
+        idToken=_id_token(c.id_tag),
+        remoteStartId=c.remote_start_id if c.remote_start_id is not None else next_request_id(),
+        evseId=c.connector,
+        groupIdToken=_id_token(c.group_id_tag) if c.group_id_tag else None,
+        chargingProfile=c.charging_profile,
+    )
+    return Rendered("RequestStartTransaction", payload, caller_payload=c.charging_profile is not None)
+
+
+@renders(rc.RemoteStop)
+def _remote_stop(c: rc.RemoteStop, v: OcppVersion) -> Rendered:
+    if not c.charger_transaction_id:
+        raise InvalidCommand(f"transaction {c.transaction_id} has no OCPP 2.x transaction id to stop")
+    return Rendered("RequestStopTransaction", {"transactionId": c.charger_transaction_id})
+
+
+@renders(rc.TriggerMessage)
+def _trigger(c: rc.TriggerMessage, v: OcppVersion) -> Rendered:
+    payload = compact(requestedMessage=c.message, evse=_evse(c.connector, c.evse_connector))
+    # The message name is the caller's: the schema's list of triggerable messages judges it.
+    return Rendered("TriggerMessage", payload, caller_payload=True)
+
+
+@renders(rc.ChangeAvailability)
+def _availability(c: rc.ChangeAvailability, v: OcppVersion) -> Rendered:
+    status = "Operative" if c.operative else "Inoperative"
+    payload = compact(operationalStatus=status, evse=_evse(c.connector, c.evse_connector))
+    return Rendered("ChangeAvailability", payload)
+
+
+def _transaction_status(answer: Payload) -> Answer:
+    return "Accepted", answer
+
+
+@renders(rc.GetTransactionStatus)
+def _transaction_status_request(c: rc.GetTransactionStatus, v: OcppVersion) -> Rendered:
+    return Rendered(
+        "GetTransactionStatus", compact(transactionId=c.charger_transaction_id), read=_transaction_status
+    )
+
+
+def _read_keys(keys: tuple[str, ...]) -> Any:
+    def read(answer: Payload) -> Answer:
+        known, unknown = [], []
+        for key, result in zip(keys, answer["getVariableResult"], strict=False):
+            if result["attributeStatus"] == "Accepted":
+                known.append({"key": key, "readonly": False, "value": result.get("attributeValue")})
+            else:
+                unknown.append(key)
+        return "Accepted", {"configurationKey": known, "unknownKey": unknown, "raw": answer}
+
+    return read
+
+
+@renders(pv.GetConfiguration)
+def _get_configuration(c: pv.GetConfiguration, v: OcppVersion) -> Rendered:
+    if not c.keys:
+        raise InvalidCommand(
+            "OCPP 2.x has no 'all keys' read: name a key as Component.Variable "
+            "(the full set arrives with GetBaseReport as NotifyReport)"
+        )
+    data = []
+    for key in c.keys:
+        component, variable = _key(key)
+        data.append({"component": component, "variable": variable})
+    return Rendered("GetVariables", {"getVariableData": data}, read=_read_keys(c.keys))
+
+
+def _first_set_result(answer: Payload) -> Answer:
+    return answer["setVariableResult"][0]["attributeStatus"], answer
+
+
+@renders(pv.ChangeConfiguration)
+def _change_configuration(c: pv.ChangeConfiguration, v: OcppVersion) -> Rendered:
+    component, variable = _key(c.key)
+    data = [{"attributeValue": c.value, "component": component, "variable": variable}]
+    return Rendered("SetVariables", {"setVariableData": data}, read=_first_set_result)
+
+
+def _component_variable(ref: pv.VariableRef) -> Payload:
+    evse = compact(id=ref.evse, connectorId=ref.connector) if ref.evse is not None else None
+    return compact(
+        component=compact(name=ref.component, instance=ref.component_instance, evse=evse),
+        variable=compact(name=ref.variable, instance=ref.variable_instance),
+        attributeType=ref.attribute,
+    )
+
+
+def _accepted_with_results(answer: Payload) -> Answer:
+    return "Accepted", answer
+
+
+@renders(pv.GetVariables)
+def _get_variables(c: pv.GetVariables, v: OcppVersion) -> Rendered:
+    data = [_component_variable(item) for item in c.items]
+    return Rendered("GetVariables", {"getVariableData": data}, read=_accepted_with_results)
+
+
+@renders(pv.SetVariables)
+def _set_variables(c: pv.SetVariables, v: OcppVersion) -> Rendered:
+    data = [{**_component_variable(item), "attributeValue": item.value} for item in c.items]
+    return Rendered("SetVariables", {"setVariableData": data}, read=_accepted_with_results)
+
+
+def _daily_start() -> str:
+    return format_time(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+@renders(sc.SetLimit)
+def _set_limit(c: sc.SetLimit, v: OcppVersion) -> Rendered:
+    schedule = {
+        "id": 1,
+        "startSchedule": _daily_start(),
+        "chargingRateUnit": c.limit.unit,
+        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": c.limit.value}],
+    }
+    profile = {
+        "id": LIMIT_PROFILE_BASE + c.connector,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Recurring",
+        "recurrencyKind": "Daily",
+        "chargingSchedule": [schedule],
+    }
+    return Rendered("SetChargingProfile", {"evseId": c.connector, "chargingProfile": profile})
+
+
+@renders(sc.ClearLimit)
+def _clear_limit(c: sc.ClearLimit, v: OcppVersion) -> Rendered:
+    criteria = {"evseId": c.connector, "chargingProfilePurpose": "TxDefaultProfile", "stackLevel": 0}
+    return Rendered("ClearChargingProfile", {"chargingProfileCriteria": criteria})
+
+
+@renders(sc.GetCompositeSchedule)
+def _composite(c: sc.GetCompositeSchedule, v: OcppVersion) -> Rendered:
+    payload = compact(evseId=c.connector, duration=c.duration, chargingRateUnit=c.unit)
+    return Rendered("GetCompositeSchedule", payload)
+
+
+@renders(rs.ReserveNow)
+def _reserve(c: rs.ReserveNow, v: OcppVersion) -> Rendered:
+    payload = compact(
+        id=c.reservation_id,
+        expiryDateTime=format_time(c.expiry),
+        idToken=_id_token(c.id_tag),
+        evseId=c.connector or None,
+        groupIdToken=_id_token(c.group_id_tag) if c.group_id_tag else None,
+        connectorType=c.connector_type,
+    )
+    return Rendered("ReserveNow", payload)
+
+
+def _local_entry(e: rs.LocalListEntry) -> Payload:
+    if e.status is None:  # a Differential update removes the token
+        return {"idToken": _id_token(e.id_tag)}
+    info = compact(
+        status=e.status,
+        cacheExpiryDateTime=format_time(e.expiry) if e.expiry else None,
+        groupIdToken=_id_token(e.group_id_tag) if e.group_id_tag else None,
+    )
+    return {"idToken": _id_token(e.id_tag), "idTokenInfo": info}
+
+
+@renders(rs.SendLocalList)
+def _send_local_list(c: rs.SendLocalList, v: OcppVersion) -> Rendered:
+    payload: Payload = {"versionNumber": c.list_version, "updateType": c.update_type}
+    if c.entries:  # 2.x: an empty Full list (clear everything) omits the list itself
+        payload["localAuthorizationList"] = [_local_entry(e) for e in c.entries]
+    return Rendered("SendLocalList", payload)
+
+
+def _list_version(answer: Payload) -> Answer:
+    return "Accepted", {"listVersion": answer["versionNumber"]}
+
+
+@renders(rs.GetLocalListVersion)
+def _get_local_list_version(c: rs.GetLocalListVersion, v: OcppVersion) -> Rendered:
+    return Rendered("GetLocalListVersion", {}, read=_list_version)
+
+
+@renders(m.GetDiagnostics)
+def _diagnostics(c: m.GetDiagnostics, v: OcppVersion) -> Rendered:
+    return get_log("DiagnosticsLog", c.location, c.request_id, None, None)
+
+
+@renders(m.GetLog)
+def _get_log(c: m.GetLog, v: OcppVersion) -> Rendered:
+    return get_log(c.log_type, c.location, c.request_id, c.retries, c.retry_interval, c.oldest, c.latest)
+
+
+@renders(m.UpdateFirmware)
+def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
+    firmware = compact(
+        location=c.location,
+        retrieveDateTime=format_time(c.retrieve),
+        installDateTime=format_time(c.install) if c.install else None,
+        signingCertificate=c.signing_certificate,
+        signature=c.signature,
+    )
+    payload = compact(
+        requestId=c.request_id if c.request_id is not None else next_request_id(),
+        firmware=firmware,
+        retries=c.retries,
+        retryInterval=c.retry_interval,
+    )
+    return Rendered("UpdateFirmware", payload)

@@ -1,0 +1,165 @@
+"""The typed commands and the two dialects, without a charger: completeness, schemas, JSON, refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chargegrid.domain.limits import Limit
+from chargegrid.ocpp import schemas
+from chargegrid.ocpp.commands import (
+    COMMAND_TYPES,
+    CancelReservation,
+    ChangeAvailability,
+    ChangeConfiguration,
+    ClearCache,
+    ClearLimit,
+    Command,
+    DataTransfer,
+    GetCompositeSchedule,
+    GetConfiguration,
+    GetDiagnostics,
+    GetLocalListVersion,
+    GetLog,
+    GetTransactionStatus,
+    GetVariables,
+    InvalidCommand,
+    LocalListEntry,
+    RawMessage,
+    RemoteStart,
+    RemoteStop,
+    ReserveNow,
+    Reset,
+    SendLocalList,
+    SetLimit,
+    SetVariables,
+    TriggerMessage,
+    UnlockConnector,
+    UnsupportedCommand,
+    UpdateFirmware,
+    VariableRef,
+    VariableValue,
+    command_from_json,
+    command_to_json,
+)
+from chargegrid.ocpp.dialects import dialect_for
+from chargegrid.ocpp.dialects.v2x import V2X
+from chargegrid.ocpp.dialects.v16 import V16
+from chargegrid.ocpp.versions import OcppVersion
+
+WHEN = datetime(2030, 1, 31, 18, 0, tzinfo=UTC)
+
+# One instance of every command type, in a shape every version that has the command accepts.
+SAMPLES: list[Command] = [
+    Reset(hard=True),
+    UnlockConnector(connector=2),
+    RemoteStart(connector=1, id_tag="TAG1", remote_start_id=7),
+    RemoteStop(transaction_id=5, charger_transaction_id="tx-5"),
+    TriggerMessage(message="StatusNotification", connector=1),
+    ChangeAvailability(connector=1, operative=False),
+    ClearCache(),
+    DataTransfer(vendor_id="com.example", message_id="ping", data="x"),
+    GetTransactionStatus(charger_transaction_id="tx-5"),
+    GetConfiguration(keys=("OCPPCommCtrlr.HeartbeatInterval",)),
+    ChangeConfiguration(key="OCPPCommCtrlr.HeartbeatInterval", value="60"),
+    GetVariables(items=(VariableRef(component="OCPPCommCtrlr", variable="HeartbeatInterval"),)),
+    SetVariables(items=(VariableValue(component="OCPPCommCtrlr", variable="HeartbeatInterval", value="60"),)),
+    SetLimit(connector=1, limit=Limit(16, "A")),
+    ClearLimit(connector=1),
+    GetCompositeSchedule(connector=1, duration=3600, unit="W"),
+    ReserveNow(connector=1, id_tag="TAG1", expiry=WHEN, reservation_id=3, group_id_tag="GROUP"),
+    CancelReservation(reservation_id=3),
+    SendLocalList(list_version=2, entries=(LocalListEntry(id_tag="TAG1", expiry=WHEN),)),
+    GetLocalListVersion(),
+    GetDiagnostics(location="ftp://example.com/up"),
+    GetLog(log_type="SecurityLog", location="ftp://example.com/up", oldest=WHEN),
+    UpdateFirmware(location="https://example.com/fw.bin", retrieve=WHEN),
+    UpdateFirmware(
+        location="https://example.com/fw.bin", retrieve=WHEN, signing_certificate="PEM", signature="c2ln"
+    ),
+    RawMessage(action="ClearCache", payload={}),
+]
+
+
+def test_every_command_type_has_a_sample() -> None:
+    assert {type(c) for c in SAMPLES} == set(COMMAND_TYPES)
+
+
+@pytest.mark.parametrize("dialect", [V16, V2X], ids=lambda d: d.name)
+def test_each_dialect_covers_every_command_on_its_own(dialect: object) -> None:
+    missing = [t.__name__ for t in COMMAND_TYPES if not dialect.covers(t)]  # type: ignore[attr-defined]
+    assert missing == []
+
+
+@pytest.mark.parametrize("version", list(OcppVersion), ids=str)
+@pytest.mark.parametrize("command", SAMPLES, ids=lambda c: c.kind)
+def test_what_a_dialect_renders_fits_the_versions_schema(version: OcppVersion, command: Command) -> None:
+    try:
+        rendered = dialect_for(version).render(command, version)
+    except UnsupportedCommand as exc:
+        assert version.value.removeprefix("ocpp") in str(exc) or "2.x only" in str(exc)
+        return
+    schemas.validate(version, rendered.action, rendered.payload)  # raises on a dialect bug
+
+
+@pytest.mark.parametrize("command", SAMPLES, ids=lambda c: c.kind)
+def test_commands_survive_json(command: Command) -> None:
+    data = command_to_json(command)
+    assert data["kind"] == command.kind
+    assert command_from_json(data) == command
+
+
+def test_same_command_in_both_generations() -> None:
+    start = RemoteStart(connector=2, id_tag="TAG1", remote_start_id=9)
+    v16 = V16.render(start, OcppVersion.v16)
+    v2x = V2X.render(start, OcppVersion.v201)
+    assert (v16.action, v16.payload) == ("RemoteStartTransaction", {"connectorId": 2, "idTag": "TAG1"})
+    assert (v2x.action, v2x.payload) == (
+        "RequestStartTransaction",
+        {"idToken": {"idToken": "TAG1", "type": "Central"}, "remoteStartId": 9, "evseId": 2},
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (
+            UnlockConnector(connector=1, evse_connector=2),
+            "UnlockConnector with evse and connector is 2.x only",
+        ),
+        (Reset(evse=1), "Reset of one EVSE is 2.x only"),
+        (GetVariables(items=(VariableRef(component="C", variable="V"),)), "GetVariables is 2.x only"),
+        (GetTransactionStatus(), "GetTransactionStatus is 2.x only"),
+        (
+            ReserveNow(connector=1, id_tag="T", expiry=WHEN, reservation_id=1, connector_type="cType2"),
+            "2.x only",
+        ),
+        (RawMessage(action="GetBaseReport", payload={"requestId": 1, "reportBase": "FullInventory"}), "1.6"),
+    ],
+)
+def test_a_16_charger_refuses_what_only_2x_has_naming_it(command: Command, words: str) -> None:
+    with pytest.raises((UnsupportedCommand, InvalidCommand), match=words):
+        V16.render(command, OcppVersion.v16)
+
+
+def test_2x_specific_shapes() -> None:
+    unlock = V2X.render(UnlockConnector(connector=1, evse_connector=2), OcppVersion.v201)
+    assert unlock.payload == {"evseId": 1, "connectorId": 2}
+    trigger = V2X.render(
+        TriggerMessage(message="StatusNotification", connector=1, evse_connector=2), OcppVersion.v201
+    )
+    assert trigger.payload == {"requestedMessage": "StatusNotification", "evse": {"id": 1, "connectorId": 2}}
+    empty_full = V2X.render(SendLocalList(list_version=4, update_type="Full"), OcppVersion.v201)
+    assert empty_full.payload == {"versionNumber": 4, "updateType": "Full"}
+    schemas.validate(OcppVersion.v201, "SendLocalList", empty_full.payload)
+    signed = V16.render(SAMPLES[-2], OcppVersion.v16)
+    assert signed.action == "SignedUpdateFirmware"
+
+
+def test_raw_message_names_the_allowed_actions_of_the_version() -> None:
+    with pytest.raises(UnsupportedCommand, match=r"ocpp2\.0\.1") as caught:
+        V2X.render(RawMessage(action="UsePriorityCharging", payload={}), OcppVersion.v201)
+    assert "GetBaseReport" in str(caught.value)
+    rendered = V2X.render(RawMessage(action="UsePriorityCharging", payload={"a": 1}), OcppVersion.v21)
+    assert rendered.caller_payload and rendered.payload == {"a": 1}
