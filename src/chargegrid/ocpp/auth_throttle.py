@@ -14,8 +14,9 @@ can make us run one per handshake can keep both cores busy and delay every hones
 3. one check per address at a time; at most `concurrency` argon2 checks run, plus `reserved` more
    only for clean checks - address and id without recent failures, no other check for that id under
    way (an honest charger's first connection does not wait behind guessers), and at most `queue`
-   wait. A free slot goes first to a clean check, then by arrival; when the queue is full a clean
-   check takes the place of a suspect one, and a check that finds no place is refused at once (503).
+   wait. A free slot goes first to a clean check, then by arrival, and no suspect check starts while a
+   clean one hashes; when the queue is full a clean check takes the place of a suspect one, and a check
+   that finds no place is refused at once (503).
 
 Refusals carry Retry-After. Counts decay after `window` seconds and the tables are bounded, so an
 attack from millions of addresses costs memory that is capped.
@@ -158,6 +159,12 @@ class AuthThrottle:
             self._admitting.pop(next(iter(self._admitting)))
         return None
 
+    def busy(self, address: str) -> Refusal | None:
+        """A password check for this address is already waiting or hashing: one at a time."""
+        if address in self._in_flight:
+            return Refusal(429, 1, f"a password check for {address} is already running; one at a time")
+        return None
+
     def admitted(self, address: str) -> None:
         places = self._admitting.get(address)
         if places:
@@ -170,8 +177,9 @@ class AuthThrottle:
     ) -> bool | Refusal:
         """Run one argon2 check within the concurrency bound, or a Refusal (429 when this address already
         has a check running, 503 when the queue is full of checks that have priority)."""
-        if address in self._in_flight:
-            return Refusal(429, 1, f"a password check for {address} is already running; one at a time")
+        refusal = self.busy(address)
+        if refusal is not None:
+            return refusal
         now = time.monotonic()
         self._checking[charge_point_id] += 1
         clean = not self._suspect(address, charge_point_id, now)
@@ -212,7 +220,9 @@ class AuthThrottle:
             raise
 
     def _free_slot(self, clean: bool) -> str | None:
-        if self._running["shared"] < self._concurrency:
+        """Take a slot if one is free for this kind of check. While a clean check hashes, no suspect one
+        starts: the honest charger's argon2 gets the cores to itself."""
+        if self._running["shared"] < self._concurrency and (clean or self._running["clean"] == 0):
             self._running["shared"] += 1
             return "shared"
         if clean and self._running["clean"] < self._reserved:
@@ -230,18 +240,18 @@ class AuthThrottle:
         return False
 
     def _release(self, slot: str) -> None:
-        """Hand the slot on: to a clean waiter first (the reserved slot only to one), then by arrival."""
-        now = time.monotonic()
-        ranked = sorted(
-            self._waiters, key=lambda w: (self._suspect(w.address, w.charge_point_id, now), w.sequence)
-        )
-        for waiter in ranked:
-            if slot == "clean" and self._suspect(waiter.address, waiter.charge_point_id, now):
-                break
-            self._waiters.remove(waiter)
-            waiter.turn.set_result(slot)  # the slot passes on: its count stays the same
-            return
+        """Free the slot and hand free slots on: to clean waiters first, then by arrival."""
         self._running[slot] -= 1
+        now = time.monotonic()
+        while self._waiters:
+            best = min(
+                self._waiters, key=lambda w: (self._suspect(w.address, w.charge_point_id, now), w.sequence)
+            )
+            taken = self._free_slot(not self._suspect(best.address, best.charge_point_id, now))
+            if taken is None:
+                return
+            self._waiters.remove(best)
+            best.turn.set_result(taken)
 
     def failed(self, address: str, charge_point_id: str) -> None:
         now = time.monotonic()

@@ -133,7 +133,7 @@ def precheck(
     if given[0] == cp_id and credentials.cached_for(cp_id, given[1]):
         return None
     address = identity.client_address(scope, headers, ctx.trust.proxies)
-    refusal = ctx.throttle.check(address, cp_id) or ctx.throttle.admit(address)
+    refusal = ctx.throttle.check(address, cp_id) or ctx.throttle.busy(address) or ctx.throttle.admit(address)
     if refusal is not None:
         return _throttled(refusal, "throttled")
     scope[_ADMITTING] = address  # type: ignore[index]  # `check` gives the place back
@@ -149,9 +149,22 @@ async def check(
     password_hash: str | None,
 ) -> tuple[Denied | None, identity.ConnectionIdentity]:
     """None when the connection may be upgraded as `cp_id`, else the answer to refuse it with."""
-    admitting = scope.get(_ADMITTING)
-    if admitting is not None:
-        ctx.throttle.admitted(admitting)
+    try:
+        return await _check(ctx, scope, headers, cp_id, stored_profile, password_hash)
+    finally:
+        admitting = scope.get(_ADMITTING)
+        if admitting is not None:  # the place `precheck` took, held through the password check
+            ctx.throttle.admitted(admitting)
+
+
+async def _check(
+    ctx: EdgeContext,
+    scope: Mapping[str, Any],
+    headers: Mapping[str, str],
+    cp_id: str,
+    stored_profile: int,
+    password_hash: str | None,
+) -> tuple[Denied | None, identity.ConnectionIdentity]:
     trust = ctx.trust
     who = identity.identify(
         scope,
