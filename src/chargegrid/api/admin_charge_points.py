@@ -17,8 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
 from chargegrid.api.auth import require_api_key
+from chargegrid.api.outcomes import command_error_response, outcome_response
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE
+from chargegrid.ocpp import password_commands
+from chargegrid.ocpp.commands import CommandError, Outcome, OutcomeStatus
 from chargegrid.security import profiles
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
@@ -152,6 +155,7 @@ async def _apply(cp: ChargePoint, body: ChargePointFields, *, downgrade: bool = 
     if "password" in given:
         # argon2 costs tens of ms of CPU on purpose: keep it off the event loop.
         cp.password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
+        cp.password_hash_next = None  # an operator's password replaces any rotation under way
     cp.security_profile = new
 
 
@@ -269,3 +273,44 @@ async def delete_charge_point(
         session.rpc.close()
         await session.close(1000, "charge point removed by an operator")
     return Response(status_code=204)
+
+
+@router.post(
+    "/API/ChargePoints/{id}/RotatePassword",
+    summary="Give a connected charger a new Basic password",
+    description="Generates a strong password and sends it to the charger (1.6 ChangeConfiguration "
+    "AuthorizationKey, 2.x SetVariables SecurityCtrlr.BasicAuthPassword). When the charger accepts it, "
+    "the old and the new password are both valid until it first connects with the new one; the new one "
+    "is never shown (only the charger needs it). Answer: `{status, rotated}` with the charger's status; "
+    "404 offline, 409 when the charger's security profile uses no password.",
+    responses={**RESPONSES, 409: {"description": "The charger does not use a password"}},
+)
+async def rotate_password(request: Request, cp_id: str = CP_ID) -> Response:
+    services = _services(request)
+    async with services.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        if cp is None:
+            raise not_found("charge point", cp_id)
+        profile = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    if not profiles.needs_password(profile):
+        raise HTTPException(
+            409, f"charge point {cp_id!r} is at security profile {profile}, which uses no password"
+        )
+    session = services.registry.get(cp_id)
+    if session is None:
+        return outcome_response(cp_id, Outcome(OutcomeStatus.Offline))
+    password = password_commands.generate_password()
+    try:
+        outcome = await services.commands.execute(
+            cp_id, password_commands.set_password(session.version, password), actor="api"
+        )
+    except CommandError as exc:
+        return command_error_response(exc)
+    rotated = outcome.status.value in password_commands.ACCEPTED
+    if rotated:
+        new_hash = await asyncio.to_thread(hash_password, password)
+        async with services.db.begin() as db:
+            stored = await cp_store.get(db, cp_id)
+            if stored is not None:
+                stored.password_hash_next = new_hash
+    return outcome_response(cp_id, outcome, {"status": outcome.status.value, "rotated": rotated})

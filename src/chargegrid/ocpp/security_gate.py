@@ -26,6 +26,7 @@ from chargegrid.metrics import REFUSED_CONNECTIONS
 from chargegrid.ocpp.auth_throttle import AuthThrottle, Refusal
 from chargegrid.security import identity, profiles
 from chargegrid.security.profiles import Basic
+from chargegrid.store import charge_points as cp_store
 from chargegrid.store import security as security_store
 
 if TYPE_CHECKING:
@@ -147,10 +148,12 @@ async def check(
     cp_id: str,
     stored_profile: int,
     password_hash: str | None,
+    next_hash: str | None = None,
 ) -> tuple[Denied | None, identity.ConnectionIdentity]:
-    """None when the connection may be upgraded as `cp_id`, else the answer to refuse it with."""
+    """None when the connection may be upgraded as `cp_id`, else the answer to refuse it with.
+    `next_hash`: a rotated password not used yet; until it is, both passwords are valid."""
     try:
-        return await _check(ctx, scope, headers, cp_id, stored_profile, password_hash)
+        return await _check(ctx, scope, headers, cp_id, stored_profile, password_hash, next_hash)
     finally:
         admitting = scope.get(_ADMITTING)
         if admitting is not None:  # the place `precheck` took, held through the password check
@@ -164,6 +167,7 @@ async def _check(
     cp_id: str,
     stored_profile: int,
     password_hash: str | None,
+    next_hash: str | None,
 ) -> tuple[Denied | None, identity.ConnectionIdentity]:
     trust = ctx.trust
     who = identity.identify(
@@ -177,7 +181,7 @@ async def _check(
     presented = profiles.Presented(who.tls, who.certificate_cn, who.certificate_problem)
     verdict = profiles.decide(cp_id, profile, presented, allow_no_credentials=trust.allow_no_credentials)
     if verdict.accepted and profiles.needs_password(profile):
-        basic, detail = await _check_password(ctx, who.address, cp_id, password_hash, headers)
+        basic, detail = await _check_password(ctx, who.address, cp_id, password_hash, next_hash, headers)
         if isinstance(basic, Denied):
             return basic, who
         verdict = profiles.decide(
@@ -198,7 +202,12 @@ async def _check(
 
 
 async def _check_password(
-    ctx: EdgeContext, address: str, cp_id: str, password_hash: str | None, headers: Mapping[str, str]
+    ctx: EdgeContext,
+    address: str,
+    cp_id: str,
+    password_hash: str | None,
+    next_hash: str | None,
+    headers: Mapping[str, str],
 ) -> tuple[Basic | Denied, str]:
     if not password_hash:
         return Basic.invalid, (
@@ -206,12 +215,12 @@ async def _check_password(
             "an operator must set one"
         )
     given = basic_credentials(headers)
-    if (
-        given is not None
-        and given[0] == cp_id
-        and credentials.cached_charger_key(cp_id, password_hash, given[1])
-    ):
-        return Basic.valid, ""
+    if given is not None and given[0] == cp_id:
+        if credentials.cached_charger_key(cp_id, password_hash, given[1]):
+            return Basic.valid, ""
+        if next_hash and credentials.cached_charger_key(cp_id, next_hash, given[1]):
+            await _promote(ctx, cp_id, next_hash)
+            return Basic.valid, ""
     refusal = ctx.throttle.check(address, cp_id)
     if refusal is not None:
         return _throttled(refusal, "throttled"), ""
@@ -222,13 +231,29 @@ async def _check_password(
     if user != cp_id:
         ctx.throttle.failed(address, cp_id)
         return Basic.invalid, f"user name must be the charge point id for charge point {cp_id!r}"
-    outcome = await ctx.throttle.run(
-        address, cp_id, lambda: credentials.verify_charger_key(cp_id, password_hash, password)
-    )
+    matched: list[str] = []
+
+    async def verify() -> bool:
+        # During a rotation the new password is tried too (a second argon2 only for a wrong current one).
+        for candidate in (password_hash, next_hash):
+            if candidate and await credentials.verify_charger_key(cp_id, candidate, password):
+                matched.append(candidate)
+                return True
+        return False
+
+    outcome = await ctx.throttle.run(address, cp_id, verify)
     if isinstance(outcome, Refusal):
         return _throttled(outcome, "busy"), ""
     if outcome:
         ctx.throttle.succeeded(address, cp_id)
+        if matched and matched[0] == next_hash:
+            await _promote(ctx, cp_id, next_hash)
         return Basic.valid, ""
     ctx.throttle.failed(address, cp_id)
     return Basic.invalid, f"wrong password for charge point {cp_id!r}"
+
+
+async def _promote(ctx: EdgeContext, cp_id: str, next_hash: str) -> None:
+    """The charger proved its rotated password: from now on only that one is valid."""
+    await ctx.writer.run(cp_id, lambda db: cp_store.promote_password(db, cp_id, next_hash))
+    log.info("charge point %r connected with its rotated password; the old one is no longer valid", cp_id)

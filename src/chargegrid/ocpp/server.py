@@ -80,7 +80,13 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
     name, registration = cp.name, cp.registration_status
     denied, who = await security_gate.check(
-        ctx, websocket.scope, websocket.headers, cp_id, cp.security_profile, cp.password_hash
+        ctx,
+        websocket.scope,
+        websocket.headers,
+        cp_id,
+        cp.security_profile,
+        cp.password_hash,
+        cp.password_hash_next,
     )
     if denied is not None:
         await _refuse(websocket, denied.status, denied.text, denied.headers)

@@ -61,6 +61,8 @@ class ChargePoint(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     comment: Mapped[str | None] = mapped_column(Text)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # A rotated password the charger accepted but has not connected with yet: both are valid until it does.
+    password_hash_next: Mapped[str | None] = mapped_column(String(200))
     # OCPP security profile 0-3: the lowest level a connection must meet (see security.profiles).
     security_profile: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     registration_status: Mapped[str] = mapped_column(String(16), default="Accepted")

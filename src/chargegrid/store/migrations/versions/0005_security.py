@@ -1,5 +1,5 @@
-"""security: charge point security profiles, implausible-transaction flags, issued certificates, security
-events
+"""security: charge point security profiles and rotated passwords, implausible-transaction flags,
+issued certificates, security events
 
 Revision ID: 0005_security
 Revises: 0004
@@ -19,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("charge_points", schema=None) as batch_op:
         batch_op.add_column(sa.Column("security_profile", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("password_hash_next", sa.String(length=200), nullable=True))
     # Chargers that already have a password were at profile 1: keep them from being accepted below it.
     op.execute("UPDATE charge_points SET security_profile = 1 WHERE password_hash IS NOT NULL")
     with op.batch_alter_table("transactions", schema=None) as batch_op:
@@ -65,4 +66,5 @@ def downgrade() -> None:
     with op.batch_alter_table("transactions", schema=None) as batch_op:
         batch_op.drop_column("implausible")
     with op.batch_alter_table("charge_points", schema=None) as batch_op:
+        batch_op.drop_column("password_hash_next")
         batch_op.drop_column("security_profile")
