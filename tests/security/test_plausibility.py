@@ -13,7 +13,15 @@ from chargegrid.domain import plausibility
 from chargegrid.domain.payments import reservation_id_tag
 from chargegrid.store.models import Transaction
 from tests.fakes.stripe_api import FakeStripe
-from tests.payments.helpers import ServerFactory, create, paid_server, pi_of, session_of, status16, wait_state
+from tests.payments.helpers import (
+    ServerFactory,
+    create,
+    payment_settings,
+    pi_of,
+    session_of,
+    status16,
+    wait_state,
+)
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
 from tests.ui.helpers import ADMIN, ADMIN_PASSWORD, add_user
@@ -118,7 +126,8 @@ async def test_implausible_sessions_are_stored_as_sent_and_flagged_everywhere(se
 async def test_a_paid_session_with_implausible_energy_is_held_until_an_operator_decides(
     server_factory: ServerFactory, fake_stripe: FakeStripe
 ) -> None:
-    async with paid_server(server_factory, fake_stripe) as srv, srv.api() as api:
+    settings = {**payment_settings(fake_stripe), "security": {}}  # the default 350 kW cap
+    async with server_factory(**settings) as srv, srv.api() as api:
         await srv.add_charge_point("PAYODD")
         await srv.add_tag("DRIVER")
         async with connected(srv, "PAYODD", "ocpp1.6") as charger:
