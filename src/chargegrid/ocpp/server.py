@@ -68,7 +68,6 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
 
     async with ctx.db() as db:
         cp = await cp_store.get(db, cp_id)
-        known = await cp_store.connectors(db, [cp_id]) if cp is not None else []
     if cp is None:
         admission = admit_unknown(ctx.settings.unknown_chargers)
         if admission is Admission.refuse:
@@ -92,6 +91,8 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         await _refuse(websocket, denied.status, denied.text, denied.headers)
         return
     remote = who.address
+    async with ctx.db() as db:  # read only for an admitted charger: refused guesses cost one query
+        known = await cp_store.connectors(db, [cp_id])
 
     await websocket.accept(subprotocol=version.value)
     await _serve(ctx, websocket, cp_id, version, remote, name, registration, known)
