@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import random
 import resource
+import ssl
 import sys
 import time
 from collections import deque
@@ -166,6 +167,8 @@ class Worker:
         any_result = bool(a.get("any_result", False))
         source = a.get("source")
         url = a["url"].rstrip("/")
+        cafile = a.get("cafile")
+        tls = ssl.create_default_context(cafile=cafile) if cafile else None
         t0 = time.perf_counter()
         result: dict[str, Any] = {"connected": 0, "accepted": 0, "failures": 0, "last_error": ""}
         deadline = t0 + timeout
@@ -174,6 +177,8 @@ class Worker:
             try:
                 async with gate:
                     kw: dict[str, Any] = {"local_addr": (source, 0)} if source else {}
+                    if tls is not None:
+                        kw["ssl"] = tls
                     ws = await connect(
                         f"{url}/{c.cp_id}",
                         subprotocols=[Subprotocol("ocpp1.6")],

@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import signal
@@ -128,6 +129,7 @@ class Target:
     db_url: str | None = None
     api: bool = False
     phases: tuple[str, ...] = ("connections", "throughput", "boot")
+    tls: bool = False  # chargegrid over wss:// / https:// with a certificate made for the run
 
 
 @dataclass
@@ -141,11 +143,15 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/OCPP"
+        return f"ws{'s' if self.target.tls else ''}://127.0.0.1:{self.port}/OCPP"
 
     @property
     def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http{'s' if self.target.tls else ''}://127.0.0.1:{self.port}"
+
+    @property
+    def cafile(self) -> Path | None:
+        return self.workdir / "bench-tls.crt" if self.target.tls else None
 
     def command(self) -> tuple[list[str], dict[str, str]]:
         env = dict(os.environ)
@@ -167,7 +173,11 @@ class Server:
                 "CHARGEGRID_LOG_LEVEL": "warning",
             }
         )
-        return [PY, "-m", "chargegrid", "serve", "--host", "127.0.0.1", "--port", p], env
+        cmd = [PY, "-m", "chargegrid", "serve", "--host", "127.0.0.1", "--port", p]
+        if self.target.tls:
+            cert, key = make_certificate(self.workdir)
+            cmd += ["--tls-cert", str(cert), "--tls-key", str(key)]
+        return cmd, env
 
     async def start(self) -> None:
         self.port = free_port()
@@ -297,6 +307,7 @@ class Fleet:
                         "source": w.source,
                         "timeout": timeout,
                         "any_result": self.server.target.any_result,
+                        "cafile": str(self.server.cafile) if self.server.cafile else None,
                     },
                     timeout=timeout + 60,
                 )
@@ -360,6 +371,7 @@ class Plan:
     api_requests: int
     settle_s: float = 2.0
     extra_steps: int = 5
+    profile_s: float = 0.0  # > 0: py-spy the server for this long under the closed loop
     step_timeout_s: float = 90.0  # a connection level or a boot storm that takes longer counts as failed
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -439,7 +451,10 @@ async def api_round_trip(server: Server, fleet: Fleet, requests: int, repeats: i
     runs = []
     errors = 0
     statuses: dict[str, int] = {}
-    async with httpx.AsyncClient(base_url=server.http, headers={"X-API-Key": API_KEY}, timeout=30) as client:
+    verify: Any = str(server.cafile) if server.cafile else True
+    async with httpx.AsyncClient(
+        base_url=server.http, headers={"X-API-Key": API_KEY}, timeout=30, verify=verify
+    ) as client:
         for _ in range(repeats):
             lat = []
             for _ in range(requests):
@@ -504,6 +519,9 @@ async def phase_throughput(server: Server, plan: Plan) -> dict[str, Any]:
         await fleet.load(0, 1.0)  # warm-up
         res["max"] = await measure(fleet, 0, plan)
         log(f"  {server.target.name}: closed loop {res['max']}")
+        if plan.profile_s and server.target.kind == "chargegrid":
+            res["profile"] = await profile(server, fleet, plan.profile_s)
+            log(f"  {server.target.name}: profile {res['profile']['self'][:5]}")
         top = res["max"]["rate"] or 1.0
         sweep = []
         rates = [max(50.0, round(top * f, -1)) for f in plan.fractions]
@@ -534,6 +552,54 @@ async def phase_throughput(server: Server, plan: Plan) -> dict[str, Any]:
         await fleet.close()
         await server.stop()
     return res
+
+
+async def profile(server: Server, fleet: Fleet, seconds: float) -> dict[str, Any]:
+    """py-spy the server under the closed loop: the frames where its time goes (self and inclusive %)."""
+    assert server.proc is not None
+    out = server.workdir / f"{server.target.name}-profile.txt"
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(PY).with_name("py-spy")) if Path(PY).with_name("py-spy").exists() else "py-spy",
+        "record", "--pid", str(server.proc.pid), "--duration", str(int(seconds)), "--rate", "250",
+        "--format", "raw", "--nonblocking", "--output", str(out),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    load = await fleet.load(0, seconds)
+    await spy.wait()
+    if not out.exists():
+        return {"error": "py-spy wrote nothing (not installed, or no ptrace permission)", "self": []}
+    # The event loop's thread is where per-frame cost shows; the database driver's thread (aiosqlite runs
+    # every statement in one) is counted apart, as a share.
+    self_time: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = loop_total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        if "_connection_worker_thread" in stack or ("Runner.run" not in stack and "run_forever" not in stack):
+            continue
+        loop_total += count
+        # "func (path/to/file.py:123)" → "func (file.py)": one entry per function, not per line
+        frames = [re.sub(r" \((?:.*/)?([^/:]+)(?::\d+)?\)$", r" (\1)", f) for f in stack.split(";")]
+        self_time[frames[-1]] = self_time.get(frames[-1], 0) + count
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+
+    def top(counts: dict[str, int], n: int) -> list[list[Any]]:
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+        return [[frame, round(100 * c / max(1, loop_total), 1)] for frame, c in ranked]
+
+    return {
+        "samples": total,
+        "event_loop_share": round(100 * loop_total / max(1, total), 1),
+        "rate": load["rate"],
+        "server_cpu": load["server_cpu"],
+        "self": top(self_time, 15),
+        "inclusive": top(inclusive, 30),
+    }
 
 
 async def phase_boot_storm(server: Server, plan: Plan) -> dict[str, Any]:
@@ -594,7 +660,7 @@ def postgres_available() -> bool:
 
 def make_targets(names: list[str] | None, workdir: Path) -> tuple[list[Target], list[str]]:
     skipped: list[str] = []
-    all_names = ["echo", "ocpp-lib", "ocpp-rpc", "chargegrid-sqlite", "chargegrid-pg"]
+    all_names = ["echo", "ocpp-lib", "ocpp-rpc", "chargegrid-sqlite", "chargegrid-pg", "chargegrid-wss"]
     want = names or all_names
     targets: list[Target] = []
     cg = chargegrid_available() if any(n.startswith("chargegrid") for n in want) else False
@@ -623,16 +689,69 @@ def make_targets(names: list[str] | None, workdir: Path) -> tuple[list[Target], 
                         "chargegrid",
                         db_url="postgresql+asyncpg://postgres@127.0.0.1:5432/cg_bench",
                         api=True,
-                        # memory and boot storms are the edge's figures, measured on the default SQLite;
-                        # PostgreSQL is measured where the database matters: throughput, API round trips
-                        phases=("throughput",),
+                        # memory is the edge's figure, measured on the default SQLite; PostgreSQL is
+                        # measured where the database matters: throughput, API round trips, boot storm
+                        phases=("throughput", "boot"),
                     )
                 )
             else:
                 skipped.append(f"{n}: chargegrid or PostgreSQL at 127.0.0.1:5432 not available")
+        elif n == "chargegrid-wss":
+            if cg:
+                # TLS costs per message (encryption) and per connection: the throughput mix over wss://
+                targets.append(
+                    Target(
+                        n,
+                        "chargegrid",
+                        db_url=f"sqlite+aiosqlite:///{workdir}/bench-tls.db",
+                        api=True,
+                        phases=("throughput",),
+                        tls=True,
+                    )
+                )
+            else:
+                skipped.append(f"{n}: `python -m chargegrid serve` is not available in this tree")
         else:
             raise SystemExit(f"unknown target {n}; choose from {', '.join(all_names)}")
     return targets, skipped
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed EC certificate for 127.0.0.1 (the load generator trusts exactly this one)."""
+    cert_path, key_path = directory / "bench-tls.crt", directory / "bench-tls.key"
+    if cert_path.exists():
+        return cert_path, key_path
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
 
 
 def pg_db(action: str) -> None:
@@ -839,6 +958,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     plan = plan_for(args.quick, args.repeats)
     if args.storm:
         plan.storm = args.storm
+    plan.profile_s = args.profile
     started = time.time()
     workdir = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     targets, skipped = make_targets(args.targets.split(",") if args.targets else None, workdir)
@@ -901,6 +1021,13 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temp dir with server logs")
     ap.add_argument(
         "--storm", type=int, default=None, help="chargers in the boot storm (default 10000; quick: 200)"
+    )
+    ap.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="py-spy each Chargegrid server this long under the closed loop (needs py-spy; 0: off)",
     )
     ap.add_argument("--table", metavar="JSON", help="only print the table of a saved run")
     args = ap.parse_args()

@@ -10,11 +10,21 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from pydantic import ValidationError
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from chargegrid import __version__
-from chargegrid.api import admin_api, core_api, operator_api, payments_api, raw_messages
+from chargegrid.api import (
+    admin_api,
+    core_api,
+    customer_information,
+    device_model,
+    display_messages,
+    integrations_api,
+    monitoring,
+    operator_api,
+    payments_api,
+    raw_messages,
+    transaction_status,
+)
 from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
@@ -22,49 +32,45 @@ from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
 from chargegrid.domain.plausibility import Limits
+from chargegrid.events.outbox import TransactionUpdates
+from chargegrid.events.service import Events
 from chargegrid.logging_setup import install_filters
 from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
 from chargegrid.ocpp.security_gate import Trust, throttle_from_settings
-from chargegrid.ocpp.server import ocpp_endpoint
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.services import Services
 from chargegrid.store import migrate
+from chargegrid.store.api_keys import KeyUsage
 from chargegrid.store.database import create_engine, session_factory
 from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
 
 log = logging.getLogger("chargegrid")
 
-FACES = (core_api, raw_messages, admin_api, operator_api, payments_api, ui_routes)
-OCPP_PREFIX = "/OCPP/"
+FACES = (
+    core_api,
+    device_model,
+    transaction_status,
+    display_messages,
+    monitoring,
+    customer_information,
+    raw_messages,
+    admin_api,
+    operator_api,
+    payments_api,
+    integrations_api,
+    ui_routes,
+)
 
 
-class OcppFirst:
-    """The node's ASGI app: `/OCPP/<id>` websockets go straight to the OCPP edge, everything else to FastAPI.
+def create_app(settings: Settings) -> FastAPI:
+    """The node's ASGI app. Serve it with `ocpp.transport.uvicorn_config`: that edge takes `/OCPP/<id>`
+    websockets off uvicorn's ASGI websocket layers (see docs/ARCHITECTURE.md)."""
 
-    A charger's connection lives for days; passing it through FastAPI's middleware stack would keep a
-    dozen suspended frames per charger (measured: several KiB each of thousands of idle connections)
-    for nothing, since no HTTP middleware applies to OCPP frames.
-    """
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self.state = app.state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"].startswith(OCPP_PREFIX):
-            scope["app"] = self.app
-            scope["path_params"] = {"charge_point_id": scope["path"][len(OCPP_PREFIX) :]}
-            await ocpp_endpoint(WebSocket(scope, receive, send))
-            return
-        await self.app(scope, receive, send)
-
-
-def create_app(settings: Settings) -> OcppFirst:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_filters()
@@ -95,22 +101,31 @@ def create_app(settings: Settings) -> OcppFirst:
                 max_kw=settings.security.max_connector_kw,
                 future_tolerance=timedelta(minutes=settings.security.future_tolerance_minutes),
             ),
+            tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
+        events = Events(settings, db, writer, registry)
+        commands = Commands(registry)
+        commands.listeners.append(events.on_command)
+        key_usage = KeyUsage(db)
         services = Services(
             settings=settings,
             engine=engine,
             db=db,
             registry=registry,
-            commands=Commands(registry),
+            commands=commands,
             hooks=hooks,
             edge=edge,
             api_key=resolve_api_key(settings.api_key, settings.data_dir),
+            events=events,
+            key_usage=key_usage,
         )
         app.state.services = services
         app.state.edge = edge
         message_log.start()
         writer.start()
         last_seen.start()
+        events.start()
+        key_usage.start()
         stoppers = []
         for face in FACES:
             start = getattr(face, "start", None)
@@ -128,7 +143,9 @@ def create_app(settings: Settings) -> OcppFirst:
             for session in registry:
                 session.rpc.close()
                 await session.close(1001, "central system shutting down")
+            await key_usage.stop()
             await last_seen.stop()
+            await events.stop()
             await writer.stop()
             await message_log.stop()
             await engine.dispose()
@@ -138,7 +155,10 @@ def create_app(settings: Settings) -> OcppFirst:
         version=__version__,
         description="Open-source OCPP central system: OCPP.Core-compatible /API, Motown-compatible "
         "operator API, "
-        "Stripe payments. Authenticate with the X-API-Key header.",
+        "Stripe payments, events (webhooks, SSE), API keys and the audit log. Authenticate with the "
+        "X-API-Key header: the bootstrap key has every scope; keys made with POST /API/Keys have some of "
+        "`read` (GET routes, events), `command` (routes that send to a charger), `admin` (charge points, "
+        "tags, users, webhooks, keys, audit; includes read) and `payments`. Each operation lists its scope.",
         lifespan=lifespan,
     )
     app.add_exception_handler(CommandError, command_error_handler)
@@ -150,4 +170,4 @@ def create_app(settings: Settings) -> OcppFirst:
     # Catch-alls (e.g. "unknown /API command") go after every face's routes, whatever the face order.
     for face in FACES:
         app.router.routes.extend(getattr(face, "fallback_routes", ()))
-    return OcppFirst(app)
+    return app

@@ -14,7 +14,9 @@ from chargegrid.config import ENV_PREFIX, Settings, SettingsError, load_settings
 EPILOG = f"""Settings come from environment variables {ENV_PREFIX}<NAME> (nested with '__', e.g.
 {ENV_PREFIX}STRIPE__API_KEY) and an optional TOML file (--config). Flags override both.
 Main settings: DATABASE_URL, API_KEY, CALL_TIMEOUT, HEARTBEAT_INTERVAL, UNKNOWN_CHARGERS
-(reject|pending|accept), MAX_MESSAGE_SIZE, DENY_CONCURRENT_TX, MESSAGE_LOG (off|no-heartbeats|all)."""
+(reject|pending|accept), MAX_MESSAGE_SIZE, DENY_CONCURRENT_TX, MESSAGE_LOG (off|no-heartbeats|all),
+TLS__CERT_FILE, TLS__KEY_FILE, TLS__CLIENT_CA_FILE, EDGE__HANDSHAKE_TIMEOUT_SECONDS,
+EDGE__BOOT_TIMEOUT_SECONDS, EDGE__MAX_CONNECTIONS_PER_ADDRESS (see README)."""
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -32,30 +34,59 @@ def _configure_logging(level: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
 
     from chargegrid.app import create_app
+    from chargegrid.ocpp.transport import tls_files_exist, uvicorn_config
 
+    tls: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("cert_file", args.tls_cert),
+            ("key_file", args.tls_key),
+            ("client_ca_file", args.tls_client_ca),
+        )
+        if value is not None
+    }
+    overrides: dict[str, Any] = {}
+    if tls:
+        # Flags override the environment per field: keep the other TLS settings as they are.
+        base = _settings(args).tls.model_dump()
+        overrides["tls"] = {**base, **tls}
     settings = _settings(
-        args, database_url=args.database_url, log_level=args.log_level, unknown_chargers=args.unknown_chargers
+        args,
+        database_url=args.database_url,
+        log_level=args.log_level,
+        unknown_chargers=args.unknown_chargers,
+        **overrides,
     )
+    missing = tls_files_exist(settings.tls)
+    if missing:
+        print(f"chargegrid: TLS file not found: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
     _configure_logging(settings.log_level)
     app = create_app(settings)
-    print(
-        f"Chargegrid {__version__}: OCPP on ws://{args.host}:{args.port}/OCPP/<chargePointId>, "
-        f"API on http://{args.host}:{args.port}/API, docs at /docs",
-        file=sys.stderr,
-    )
-    uvicorn.run(
+    config, listener = uvicorn_config(
         app,
+        settings,
         host=args.host,
         port=args.port,
         log_level=settings.log_level,
-        ws_max_size=settings.max_message_size,
-        ws_per_message_deflate=False,
         proxy_headers=args.proxy_headers,
         access_log=args.access_log,
     )
+    tls_source = listener.tls
+    if tls_source is not None:
+        signal.signal(signal.SIGHUP, lambda *_: tls_source.reload("SIGHUP"))
+    s = "s" if tls_source is not None else ""
+    print(
+        f"Chargegrid {__version__}: OCPP on ws{s}://{args.host}:{args.port}/OCPP/<chargePointId>, "
+        f"API on http{s}://{args.host}:{args.port}/API, docs at /docs",
+        file=sys.stderr,
+    )
+    uvicorn.Server(config).run()
     return 0
 
 
@@ -84,7 +115,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _extra_registrars() -> list[Registrar]:
     """Subcommands that live next to what they drive (simulator, users)."""
     registrars: list[Registrar] = []
-    for module in ("chargegrid.sim.cli", "chargegrid.ui.users_cli"):
+    for module in ("chargegrid.sim.cli", "chargegrid.ui.users_cli", "chargegrid.api.keys_cli"):
         try:
             imported = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -136,6 +167,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="overrides CHARGEGRID_LOG_LEVEL (default info)",
+    )
+    serve.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="server certificate chain (PEM): the port then speaks wss:// and https:// (TLS 1.2/1.3); "
+        "overrides CHARGEGRID_TLS__CERT_FILE. Replaced files are picked up without restart (or on SIGHUP)",
+    )
+    serve.add_argument(
+        "--tls-key",
+        metavar="FILE",
+        help="private key of --tls-cert (PEM); overrides CHARGEGRID_TLS__KEY_FILE",
+    )
+    serve.add_argument(
+        "--tls-client-ca",
+        metavar="FILE",
+        help="CA certificate(s) (PEM) that issue chargers' client certificates (security profile 3); "
+        "a certificate is asked for, not required; overrides CHARGEGRID_TLS__CLIENT_CA_FILE",
     )
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from a proxy")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -65,6 +65,28 @@ class RedisSettings(BaseModel):
     url: str | None = None
 
 
+class EventSettings(BaseModel):
+    """Events out: the outbox, webhook delivery and the live stream."""
+
+    transaction_update_interval: float = Field(
+        default=30, ge=0, description="Seconds between transaction.updated events of one transaction"
+    )
+    retention_days: float = Field(
+        default=7, gt=0, description="Keep outbox events and delivery attempts this long"
+    )
+    webhook_timeout: float = Field(
+        default=10, gt=0, description="Seconds a receiver has to answer a delivery"
+    )
+    webhook_retry_hours: float = Field(
+        default=24, gt=0, description="Pause a subscription whose oldest undelivered event failed this long"
+    )
+    webhook_backoff_seconds: float = Field(
+        default=1, gt=0, description="First retry delay (doubles each time)"
+    )
+    webhook_backoff_max_seconds: float = Field(default=3600, gt=0, description="Longest retry delay")
+    sequence_interval: float = Field(default=0.2, gt=0, description="How often new events are picked up (s)")
+
+
 class UiSettings(BaseModel):
     """The management web UI's login sessions."""
 
@@ -73,6 +95,45 @@ class UiSettings(BaseModel):
     )
     session_idle_minutes: float = Field(default=480, gt=0, description="Log out after this long idle")
     session_max_hours: float = Field(default=24, gt=0, description="Log out this long after login")
+
+
+class TlsSettings(BaseModel):
+    """TLS on the node's port: `wss://` and `https://` (OCPP security profiles 2 and 3)."""
+
+    cert_file: Path | None = Field(default=None, description="Server certificate chain (PEM)")
+    key_file: Path | None = Field(default=None, description="Private key of the server certificate (PEM)")
+    client_ca_file: Path | None = Field(
+        default=None,
+        description="CA (PEM) that issues chargers' client certificates; asked for, not required",
+    )
+    reload_check_seconds: float = Field(
+        default=5, gt=0, description="How often new connections look for replaced certificate files"
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert_file is not None
+
+
+class EdgeSettings(BaseModel):
+    """Limits of the node's listening port against connections that only hold resources."""
+
+    # As the `websockets` library's own server (open_timeout): a boot storm's clients may be slow to send.
+    handshake_timeout_seconds: float = Field(
+        default=10, gt=0, description="Close a connection whose TLS handshake or request head takes longer"
+    )
+    max_header_line_bytes: int = Field(default=8192, ge=256, description="Longest request line or header")
+    max_headers: int = Field(default=100, ge=8, description="Most header lines in a request head")
+    max_head_bytes: int = Field(default=32768, ge=1024, description="Largest whole request head")
+    boot_timeout_seconds: float = Field(
+        default=60, gt=0, description="Close an OCPP socket that sent no BootNotification by then"
+    )
+    max_connections_per_address: int = Field(
+        default=0, ge=0, description="Open sockets allowed from one remote address (0: no cap)"
+    )
+    ping_interval_seconds: float = Field(
+        default=60, ge=0, description="Websocket ping to each charger this often (0: never)"
+    )
 
 
 class SecuritySettings(BaseModel):
@@ -164,6 +225,9 @@ class Settings(BaseSettings):
     payments: PaymentSettings = PaymentSettings()
     redis: RedisSettings = RedisSettings()
     ui: UiSettings = UiSettings()
+    tls: TlsSettings = TlsSettings()
+    edge: EdgeSettings = EdgeSettings()
+    events: EventSettings = EventSettings()
     security: SecuritySettings = SecuritySettings()
     ca: CaSettings = CaSettings()
 
@@ -199,6 +263,14 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
         return tuple(sources)
 
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls.cert_file is None) != (self.tls.key_file is None):
+            raise ValueError("TLS needs both CHARGEGRID_TLS__CERT_FILE and CHARGEGRID_TLS__KEY_FILE")
+        if self.tls.client_ca_file is not None and self.tls.cert_file is None:
+            raise ValueError("CHARGEGRID_TLS__CLIENT_CA_FILE needs a server certificate and key too")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -209,6 +281,8 @@ class SettingsError(Exception):
 
 
 def _describe(error: dict[str, Any]) -> str:
+    if not error["loc"]:  # a rule across settings: its message names them
+        return str(error["msg"]).removeprefix("Value error, ")
     path = "__".join(str(part) for part in error["loc"]).upper()
     value = error.get("input")
     shown = "" if isinstance(value, dict) else f" (got {value!r})"

@@ -14,6 +14,9 @@ class _DenialNoise(logging.Filter):
 
 def configure(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The OCPP edge logs each charger's connect, refusal and disconnect itself; the websockets library's
+    # per-connection "connection open/closed" lines would only double them.
+    logging.getLogger("websockets.server").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
     install_filters()
 
 

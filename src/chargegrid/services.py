@@ -14,7 +14,9 @@ from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.sessions import SessionRegistry
 
 if TYPE_CHECKING:
+    from chargegrid.events.service import Events
     from chargegrid.payments.service import PaymentService
+    from chargegrid.store.api_keys import KeyUsage
 
 
 @dataclass
@@ -29,3 +31,6 @@ class Services:
     api_key: str
     # Set by the payments face at start-up when Stripe is configured; None means payments are off.
     payments: PaymentService | None = None
+    # Events out (outbox sequencer, webhooks, live stream) and API keys' last-use times; set at start-up.
+    events: Events | None = None
+    key_usage: KeyUsage | None = None

@@ -25,3 +25,20 @@ async def charger(server: RunningServer, protocol: str) -> AsyncIterator[Any]:
     await server.add_charge_point("CP1", name="Wallbox one")
     async with connected(server, "CP1", protocol) as cp:
         yield cp
+
+
+@pytest.fixture
+async def station(server: RunningServer) -> AsyncIterator[Any]:
+    """Station "CP1", known to the server, connected and booted with OCPP 2.0.1 (for the 2.x-only blocks)."""
+    await server.add_charge_point("CP1")
+    async with connected(server, "CP1", "ocpp2.0.1") as cp:
+        yield cp
+
+
+@pytest.fixture
+async def impatient(server_factory: Any) -> AsyncIterator[tuple[RunningServer, Any]]:
+    """A server that waits only 0.3 s for answers, with a 2.0.1 station "CP1" on it (failure tests)."""
+    async with server_factory(call_timeout=0.3) as server:
+        await server.add_charge_point("CP1")
+        async with connected(server, "CP1", "ocpp2.0.1") as cp:
+            yield server, cp

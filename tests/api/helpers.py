@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ocpp.exceptions import InternalError
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
@@ -80,3 +83,27 @@ async def start_transaction(charger: Any, connector: int, tag: str) -> int | str
         )
     )
     return charger_tx
+
+
+async def check_failure_kinds(
+    station: Any, action: str, send: Callable[[], Awaitable[Any]], garbage: str = "Bogus"
+) -> None:
+    """How a route answers each way `action` can fail at the station (on the `impatient` server): a
+    CallError → 502 with its code; an answer that breaks the schema (`garbage` as the station's answer)
+    → 502 InvalidResponse; no answer in time → 200 Timeout."""
+    station.rec.errors[action] = InternalError(description=f"{action} failed inside")
+    failed = await send()
+    assert (failed.status_code, failed.json()) == (
+        502,
+        {"status": "CallError", "errorCode": "InternalError", "description": f"{action} failed inside"},
+    )
+    del station.rec.errors[action]
+    station.rec.answers[action] = garbage
+    broken = await send()
+    assert broken.status_code == 502 and broken.json()["status"] == "InvalidResponse", broken.json()
+    del station.rec.answers[action]
+    station.rec.delays[action] = 0.8
+    late = await send()
+    assert (late.status_code, late.json()) == (200, {"status": "Timeout"})
+    del station.rec.delays[action]
+    await asyncio.sleep(0.6)  # the late answer arrives (and is dropped) before the test goes on

@@ -174,7 +174,7 @@ async def test_transactions_json_csv_and_filters(server: RunningServer) -> None:
     assert [r["chargePointId"] for r in csv.DictReader(io.StringIO(by_path.text))] == ["CP2"]
 
 
-async def test_openapi_documents_every_route_with_the_api_key(server: RunningServer) -> None:
+async def test_openapi_documents_every_route_with_the_api_key_and_its_scope(server: RunningServer) -> None:
     async with server.api() as api:
         spec = (await api.get("/openapi.json")).json()
         assert (await api.get("/docs")).status_code == 200
@@ -207,7 +207,14 @@ async def test_openapi_documents_every_route_with_the_api_key(server: RunningSer
             if path == "/API/Payments/Webhook":  # Stripe signs its deliveries; it has no API key
                 assert "security" not in operation
                 continue
-            assert {"ApiKey": []} in operation.get("security", []), (method, path)
+            scopes = {
+                s for requirement in operation.get("security", []) for s in requirement.get("ApiKey", [])
+            }
+            assert len(scopes) == 1 and scopes <= {"read", "command", "admin", "payments"}, (
+                method,
+                path,
+                scopes,
+            )
 
 
 async def test_deleting_a_charge_point_with_transactions_needs_confirmation(server: RunningServer) -> None:

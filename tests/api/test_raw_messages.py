@@ -67,7 +67,20 @@ async def test_call_error_and_invalid_answers_are_told_apart(server: RunningServ
     action, body = (
         ("GetInstalledCertificateIds", {"certificateType": "CentralSystemRootCertificate"})
         if is16(charger)
-        else ("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"})
+        else (
+            "SetNetworkProfile",
+            {
+                "configurationSlot": 1,
+                "connectionData": {
+                    "ocppVersion": "OCPP20",
+                    "ocppTransport": "JSON",
+                    "ocppCsmsUrl": "wss://csms.example.com/ocpp",
+                    "messageTimeout": 30,
+                    "securityProfile": 1,
+                    "ocppInterface": "Wired0",
+                },
+            },
+        )
     )
     async with server.api() as api:
         answer = await api.post(f"/API/Ocpp/CP1/{action}", json=body)

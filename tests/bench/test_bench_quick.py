@@ -28,6 +28,8 @@ def test_quick_bench_runs_and_reports(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     targets = report["targets"]
     assert {"echo", "ocpp-lib"} <= set(targets)
+    if "chargegrid-sqlite" in targets:  # the same server over wss:// (TLS under uvloop, as `serve` runs)
+        assert "chargegrid-wss" in targets
     for name, res in targets.items():
         assert "error" not in res, (name, res)
         if "connections" in res:

@@ -11,28 +11,43 @@ from chargegrid.ocpp import schemas
 from chargegrid.ocpp.commands import (
     COMMAND_TYPES,
     CancelReservation,
+    CertificateHash,
     ChangeAvailability,
     ChangeConfiguration,
     ClearCache,
+    ClearDisplayMessage,
     ClearLimit,
+    ClearVariableMonitoring,
     Command,
+    CustomerInformation,
     DataTransfer,
+    GetBaseReport,
     GetCompositeSchedule,
     GetConfiguration,
     GetDiagnostics,
+    GetDisplayMessages,
     GetLocalListVersion,
     GetLog,
+    GetMonitoringReport,
+    GetReport,
     GetTransactionStatus,
     GetVariables,
     InvalidCommand,
     LocalListEntry,
+    MessageContent,
+    MonitorSetting,
     RawMessage,
     RemoteStart,
     RemoteStop,
+    ReportTarget,
     ReserveNow,
     Reset,
     SendLocalList,
+    SetDisplayMessage,
     SetLimit,
+    SetMonitoringBase,
+    SetMonitoringLevel,
+    SetVariableMonitoring,
     SetVariables,
     TriggerMessage,
     UnlockConnector,
@@ -79,6 +94,43 @@ SAMPLES: list[Command] = [
         location="https://example.com/fw.bin", retrieve=WHEN, signing_certificate="PEM", signature="c2ln"
     ),
     RawMessage(action="ClearCache", payload={}),
+    GetBaseReport(report_base="ConfigurationInventory", request_id=4),
+    GetReport(
+        request_id=5,
+        criteria=("Problem",),
+        targets=(ReportTarget(component="EVSE", evse=1, connector=1, variable="AvailabilityState"),),
+    ),
+    SetDisplayMessage(
+        message_id=1,
+        priority="InFront",
+        state="Charging",
+        start=WHEN,
+        end=WHEN,
+        transaction_id="tx-1",
+        message=MessageContent(text="Hello", format="ASCII", language="en"),
+    ),
+    GetDisplayMessages(request_id=6, ids=(1, 2), priority="AlwaysFront", state="Idle"),
+    ClearDisplayMessage(message_id=1),
+    SetVariableMonitoring(
+        items=(
+            MonitorSetting(
+                component="EVSE", variable="Power", evse=1, type="UpperThreshold", value=22, severity=4
+            ),
+        )
+    ),
+    SetMonitoringBase(base="FactoryDefault"),
+    SetMonitoringLevel(severity=5),
+    ClearVariableMonitoring(ids=(3, 4)),
+    GetMonitoringReport(
+        request_id=7, criteria=("DeltaMonitoring",), targets=(ReportTarget(component="EVSE"),)
+    ),
+    CustomerInformation(request_id=8, report=True, clear=True, id_token="TAG1"),
+    CustomerInformation(
+        request_id=9,
+        certificate=CertificateHash(
+            hash_algorithm="SHA256", issuer_name_hash="aa", issuer_key_hash="bb", serial_number="01"
+        ),
+    ),
 ]
 
 
@@ -153,7 +205,8 @@ def test_2x_specific_shapes() -> None:
     empty_full = V2X.render(SendLocalList(list_version=4, update_type="Full"), OcppVersion.v201)
     assert empty_full.payload == {"versionNumber": 4, "updateType": "Full"}
     schemas.validate(OcppVersion.v201, "SendLocalList", empty_full.payload)
-    signed = V16.render(SAMPLES[-2], OcppVersion.v16)
+    signed_sample = next(c for c in SAMPLES if isinstance(c, UpdateFirmware) and c.signature)
+    signed = V16.render(signed_sample, OcppVersion.v16)
     assert signed.action == "SignedUpdateFirmware"
 
 

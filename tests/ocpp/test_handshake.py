@@ -125,3 +125,20 @@ async def test_http_faces_still_answer_next_to_the_edge(server: RunningServer) -
     async with httpx.AsyncClient(base_url=server.http_url) as client:
         assert (await client.get("/OCPP/CP1")).status_code == 404  # a plain GET is not a charger
         assert (await client.get("/health")).status_code == 200
+
+
+async def test_many_chargers_connecting_at_once_are_each_admitted_with_their_own_record(
+    server: RunningServer,
+) -> None:
+    """Admission reads are batched across simultaneous handshakes: each charger still gets its own verdict."""
+    for n in range(30):
+        await server.add_charge_point(f"BATCH-{n}", password=f"key-for-charger-{n}" if n % 3 == 0 else None)
+    attempts = [server.connect(f"BATCH-{n}", password=f"key-for-charger-{n}") for n in range(30)]
+    attempts += [server.connect(f"UNKNOWN-{n}") for n in range(10)]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    for n, result in enumerate(results):
+        if n < 30:
+            assert not isinstance(result, BaseException), (n, result)
+            await result.close()
+        else:
+            assert isinstance(result, websockets.InvalidStatus) and result.response.status_code == 404

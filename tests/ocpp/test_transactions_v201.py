@@ -203,6 +203,7 @@ async def test_reports_are_stored(server: RunningServer) -> None:
             )
         )
         assert needs.status == "Rejected"
+    from chargegrid.store.device_model_tables import ReportPart
     from chargegrid.store.models import ChargerEvent
 
     async with server.services.db() as db:
@@ -211,4 +212,7 @@ async def test_reports_are_stored(server: RunningServer) -> None:
                 await db.scalars(select(ChargerEvent.kind).where(ChargerEvent.charge_point_id == "REPORT"))
             ).all()
         )
-    assert {"NotifyEvent", "SecurityEventNotification", "NotifyReport", "NotifyEVChargingNeeds"} <= kinds
+        # NotifyReport is kept as a part of its request's report (the device-model inventory's source)
+        parts = (await db.scalars(select(ReportPart).where(ReportPart.charge_point_id == "REPORT"))).all()
+    assert {"NotifyEvent", "SecurityEventNotification", "NotifyEVChargingNeeds"} <= kinds
+    assert [(p.kind, p.request_id, p.seq_no, p.tbc) for p in parts] == [("NotifyReport", 1, 0, False)]

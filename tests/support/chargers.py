@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
@@ -20,6 +21,10 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
 from tests.support.server import RunningServer
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Recorder:
@@ -284,6 +289,173 @@ class Charger201(ChargePoint201):
         return result201.GetCompositeSchedule(
             status=await self.rec.got("GetCompositeSchedule", kw, "Accepted")
         )
+
+    # ---- device model, display messages, monitoring, customer information (2.x) ----
+    # What the station sends after GetBaseReport/GetReport: each item is one NotifyReport part's
+    # reportData, sent in `report_order` (seqNo follows the list's order, not the sending order).
+    report_parts: list[list[dict[str, Any]]] = []
+    report_order: list[int] | None = None
+
+    async def send_report_parts(self, request_id: int) -> None:
+        last = len(self.report_parts) - 1
+        for seq_no in self.report_order or range(len(self.report_parts)):
+            await self.call(
+                call201.NotifyReport(
+                    request_id=request_id,
+                    generated_at=now_text(),
+                    seq_no=seq_no,
+                    report_data=self.report_parts[seq_no],
+                    tbc=seq_no < last,
+                )
+            )
+
+    @on("GetBaseReport", skip_schema_validation=True)  # a test may make it break the schema
+    async def on_get_base_report(self, **kw: Any) -> Any:
+        return result201.GetBaseReport(status=await self.rec.got("GetBaseReport", kw, "Accepted"))
+
+    @after("GetBaseReport")
+    async def after_get_base_report(self, **kw: Any) -> None:
+        if self.rec.answers.get("GetBaseReport", "Accepted") == "Accepted":
+            await self.send_report_parts(kw["request_id"])
+
+    @on("GetReport")
+    async def on_get_report(self, **kw: Any) -> Any:
+        return result201.GetReport(status=await self.rec.got("GetReport", kw, "Accepted"))
+
+    @after("GetReport")
+    async def after_get_report(self, **kw: Any) -> None:
+        if self.rec.answers.get("GetReport", "Accepted") == "Accepted":
+            await self.send_report_parts(kw["request_id"])
+
+    @on("GetTransactionStatus", skip_schema_validation=True)  # a test may make it break the schema
+    async def on_get_transaction_status(self, **kw: Any) -> Any:
+        queued = await self.rec.got("GetTransactionStatus", kw, "no")  # "no" / "yes" / anything else
+        ongoing = kw.get("transaction_id") == "tx-live" if "transaction_id" in kw else None
+        in_queue = {"no": False, "yes": True}.get(queued, queued)
+        return result201.GetTransactionStatus(messages_in_queue=in_queue, ongoing_indicator=ongoing)
+
+    # display messages the station holds, by id (SetDisplayMessage / ClearDisplayMessage change them)
+    display: dict[int, dict[str, Any]] = {}
+
+    @on("SetDisplayMessage", skip_schema_validation=True)  # a test may make it break the schema
+    async def on_set_display_message(self, **kw: Any) -> Any:
+        status = await self.rec.got("SetDisplayMessage", kw, "Accepted")
+        if status == "Accepted":
+            self.display = {**self.display, kw["message"]["id"]: kw["message"]}
+        return result201.SetDisplayMessage(status=status)
+
+    @on("GetDisplayMessages")
+    async def on_get_display_messages(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetDisplayMessages", kw, "Accepted" if self.display else "Unknown")
+        return result201.GetDisplayMessages(status=status)
+
+    @after("GetDisplayMessages")
+    async def after_get_display_messages(self, **kw: Any) -> None:
+        messages = [m for i, m in sorted(self.display.items()) if i in kw.get("id", [i])]
+        for index, message in enumerate(messages):  # one message per part
+            await self.call(
+                call201.NotifyDisplayMessages(
+                    request_id=kw["request_id"], message_info=[message], tbc=index < len(messages) - 1
+                )
+            )
+
+    @on("ClearDisplayMessage")
+    async def on_clear_display_message(self, **kw: Any) -> Any:
+        known = kw["id"] in self.display
+        status = await self.rec.got("ClearDisplayMessage", kw, "Accepted" if known else "Unknown")
+        self.display = {i: m for i, m in self.display.items() if i != kw["id"]}
+        return result201.ClearDisplayMessage(status=status)
+
+    # monitors the station holds, by id
+    monitors: dict[int, dict[str, Any]] = {}
+
+    # Unvalidated, so a test can make the station answer something that breaks the schema.
+    @on("SetVariableMonitoring", skip_schema_validation=True)
+    async def on_set_variable_monitoring(self, **kw: Any) -> Any:
+        default = await self.rec.got("SetVariableMonitoring", kw, "Accepted")
+        results = []
+        for item in kw["set_monitoring_data"]:
+            status = self.rec.answers.get(f"SetVariableMonitoring:{item['variable']['name']}", default)
+            monitor_id = item.get("id", 100 + len(self.monitors))
+            if status == "Accepted":
+                self.monitors = {**self.monitors, monitor_id: item}
+            results.append(
+                {
+                    "id": monitor_id,
+                    "status": status,
+                    "type": item["type"],
+                    "severity": item["severity"],
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+            )
+        return result201.SetVariableMonitoring(set_monitoring_result=results)
+
+    @on("SetMonitoringBase")
+    async def on_set_monitoring_base(self, **kw: Any) -> Any:
+        return result201.SetMonitoringBase(status=await self.rec.got("SetMonitoringBase", kw, "Accepted"))
+
+    @on("SetMonitoringLevel")
+    async def on_set_monitoring_level(self, **kw: Any) -> Any:
+        return result201.SetMonitoringLevel(status=await self.rec.got("SetMonitoringLevel", kw, "Accepted"))
+
+    @on("ClearVariableMonitoring")
+    async def on_clear_variable_monitoring(self, **kw: Any) -> Any:
+        await self.rec.got("ClearVariableMonitoring", kw, "Accepted")
+        results = [{"id": i, "status": "Accepted" if i in self.monitors else "NotFound"} for i in kw["id"]]
+        self.monitors = {i: m for i, m in self.monitors.items() if i not in kw["id"]}
+        return result201.ClearVariableMonitoring(clear_monitoring_result=results)
+
+    @on("GetMonitoringReport")
+    async def on_get_monitoring_report(self, **kw: Any) -> Any:
+        status = await self.rec.got(
+            "GetMonitoringReport", kw, "Accepted" if self.monitors else "EmptyResultSet"
+        )
+        return result201.GetMonitoringReport(status=status)
+
+    @after("GetMonitoringReport")
+    async def after_get_monitoring_report(self, **kw: Any) -> None:
+        items = sorted(self.monitors.items())
+        for seq_no, (monitor_id, item) in enumerate(items):  # one monitor per part
+            monitoring = {k: item[k] for k in ("transaction", "value", "type", "severity") if k in item}
+            await self.call(
+                call201.NotifyMonitoringReport(
+                    request_id=kw["request_id"],
+                    seq_no=seq_no,
+                    generated_at=now_text(),
+                    tbc=seq_no < len(items) - 1,
+                    monitor=[
+                        {
+                            "component": item["component"],
+                            "variable": item["variable"],
+                            "variable_monitoring": [{"id": monitor_id, "transaction": False, **monitoring}],
+                        }
+                    ],
+                )
+            )
+
+    # what the station knows about a customer: sent as NotifyCustomerInformation parts
+    customer_data: list[str] = ["first part;", "second part"]
+
+    @on("CustomerInformation", skip_schema_validation=True)  # a test may make it break the schema
+    async def on_customer_information(self, **kw: Any) -> Any:
+        return result201.CustomerInformation(status=await self.rec.got("CustomerInformation", kw, "Accepted"))
+
+    @after("CustomerInformation")
+    async def after_customer_information(self, **kw: Any) -> None:
+        if self.rec.answers.get("CustomerInformation", "Accepted") != "Accepted" or not kw["report"]:
+            return
+        last = len(self.customer_data) - 1
+        for seq_no, data in enumerate(self.customer_data):
+            await self.call(
+                call201.NotifyCustomerInformation(
+                    data=data,
+                    seq_no=seq_no,
+                    generated_at=now_text(),
+                    request_id=kw["request_id"],
+                    tbc=seq_no < last,
+                )
+            )
 
 
 CHARGERS: dict[str, type[Charger16] | type[Charger201]] = {"ocpp1.6": Charger16, "ocpp2.0.1": Charger201}

@@ -1,10 +1,12 @@
-"""A real Chargegrid server for end-to-end tests: uvicorn on a random loopback port, in the test's loop."""
+"""A real Chargegrid server for end-to-end tests: the node's edge + uvicorn on a random loopback port, in the
+test's loop (TLS when the settings name certificate files)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +20,7 @@ from websockets.asyncio.client import ClientConnection
 from chargegrid.app import create_app
 from chargegrid.config import Settings, load_settings
 from chargegrid.domain.credentials import hash_password
+from chargegrid.ocpp.transport import EdgeListener, uvicorn_config
 from chargegrid.services import Services
 from chargegrid.store.models import ChargePoint, ChargeTag
 
@@ -30,6 +33,12 @@ class RunningServer:
     host: str
     port: int
     app: Any
+    listener: EdgeListener
+    client_ssl: ssl.SSLContext | None = None  # what chargers and API clients trust (TLS servers)
+
+    @property
+    def scheme(self) -> str:
+        return "s" if self.settings.tls.enabled else ""
 
     @property
     def services(self) -> Services:
@@ -38,14 +47,16 @@ class RunningServer:
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http{self.scheme}://{self.host}:{self.port}"
 
     @property
     def ocpp_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/OCPP"
+        return f"ws{self.scheme}://{self.host}:{self.port}/OCPP"
 
     def api(self, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"X-API-Key": API_KEY, **kwargs.pop("headers", {})}
+        if self.client_ssl is not None:
+            kwargs.setdefault("verify", self.client_ssl)
         return httpx.AsyncClient(base_url=self.http_url, headers=headers, timeout=30, **kwargs)
 
     async def add_charge_point(
@@ -92,6 +103,8 @@ class RunningServer:
         if password is not None:
             token = base64.b64encode(f"{user or cp_id}:{password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
+        if self.client_ssl is not None:
+            kwargs.setdefault("ssl", self.client_ssl)
         return await websockets.connect(
             f"{self.ocpp_url}/{cp_id}",
             subprotocols=[protocol],  # type: ignore[list-item]
@@ -119,15 +132,7 @@ class RunningServer:
 async def run_server(database_url: str, tmp_path: Any, **overrides: Any) -> AsyncIterator[RunningServer]:
     settings = load_settings(database_url=database_url, api_key=API_KEY, data_dir=tmp_path, **overrides)
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="on",
-        ws_max_size=settings.max_message_size,
-        ws_per_message_deflate=False,
-    )
+    config, listener = uvicorn_config(app, settings, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -137,7 +142,7 @@ async def run_server(database_url: str, tmp_path: Any, **overrides: Any) -> Asyn
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(settings, "127.0.0.1", port, app)
+        yield RunningServer(settings, "127.0.0.1", port, app, listener)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)

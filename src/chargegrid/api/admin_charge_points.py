@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import CallerDep, scoped_by_method
 from chargegrid.api.outcomes import command_error_response, outcome_response
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE
+from chargegrid.events import audit
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp import password_commands
 from chargegrid.ocpp.commands import CommandError, Outcome, OutcomeStatus
 from chargegrid.security import profiles
@@ -27,7 +29,7 @@ from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store.models import ChargePoint, Transaction
 
-router = APIRouter(tags=["Admin: charge points"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Admin: charge points"], route_class=scoped_by_method(Scope.admin))
 
 READ_ONLY = frozenset(
     {
@@ -162,6 +164,10 @@ async def _apply(cp: ChargePoint, body: ChargePointFields, *, downgrade: bool = 
 CP_ID = Path(alias="id", description="The charge point id")
 
 
+def _changes(body: StrictModel) -> dict[str, Any]:
+    return audit.changes(body.model_dump(mode="json", exclude_unset=True, exclude={"id"}))
+
+
 @router.get("/API/ChargePoints", summary="List charge points", responses=RESPONSES)
 async def list_charge_points(request: Request) -> list[dict[str, Any]]:
     services = _services(request)
@@ -179,13 +185,14 @@ async def list_charge_points(request: Request) -> list[dict[str, Any]]:
     "409 when the id exists.",
     responses={**RESPONSES, 409: {"description": "The id already exists"}},
 )
-async def create_charge_point(request: Request, body: ChargePointCreate) -> dict[str, Any]:
+async def create_charge_point(request: Request, body: ChargePointCreate, caller: CallerDep) -> dict[str, Any]:
     services = _services(request)
     async with services.db() as db:
         if await cp_store.get(db, body.id) is not None:
             raise conflict("charge point", body.id)
         cp = cp_store.add(db, body.id, "Accepted")
         await _apply(cp, body)
+        audit.record(db, caller, "charge_point.create", charge_point_id=body.id, details=_changes(body))
         try:
             await db.commit()
         except IntegrityError:  # created by someone else a moment ago
@@ -213,6 +220,7 @@ async def get_charge_point(request: Request, cp_id: str = CP_ID) -> dict[str, An
 async def update_charge_point(
     request: Request,
     body: ChargePointUpdate,
+    caller: CallerDep,
     cp_id: str = CP_ID,
     downgrade: bool = Query(
         False, description="allow lowering securityProfile (the charger is then accepted at the lower level)"
@@ -228,6 +236,7 @@ async def update_charge_point(
         if cp is None:
             raise not_found("charge point", cp_id)
         await _apply(cp, body, downgrade=downgrade)
+        audit.record(db, caller, "charge_point.update", charge_point_id=cp_id, details=_changes(body))
         await db.commit()
         session = services.registry.get(cp_id)
         if session is not None and "name" in body.model_fields_set:
@@ -247,6 +256,7 @@ async def update_charge_point(
 )
 async def delete_charge_point(
     request: Request,
+    caller: CallerDep,
     cp_id: str = CP_ID,
     delete_transactions: bool = Query(
         False, alias="deleteTransactions", description="also delete the charge point's transactions"
@@ -267,6 +277,9 @@ async def delete_charge_point(
                 "would delete them too. Pass deleteTransactions=true to do so anyway.",
             )
         await db.delete(cp)
+        audit.record(
+            db, caller, "charge_point.delete", charge_point_id=cp_id, details={"transactions": count or 0}
+        )
         await db.commit()
     session = services.registry.get(cp_id)
     if session is not None:
@@ -285,7 +298,7 @@ async def delete_charge_point(
     "404 offline, 409 when the charger's security profile uses no password.",
     responses={**RESPONSES, 409: {"description": "The charger does not use a password"}},
 )
-async def rotate_password(request: Request, cp_id: str = CP_ID) -> Response:
+async def rotate_password(request: Request, caller: CallerDep, cp_id: str = CP_ID) -> Response:
     services = _services(request)
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
@@ -302,7 +315,7 @@ async def rotate_password(request: Request, cp_id: str = CP_ID) -> Response:
     password = password_commands.generate_password()
     try:
         outcome = await services.commands.execute(
-            cp_id, password_commands.set_password(session.version, password), actor="api"
+            cp_id, password_commands.set_password(session.version, password), actor=caller.token()
         )
     except CommandError as exc:
         return command_error_response(exc)
@@ -313,4 +326,5 @@ async def rotate_password(request: Request, cp_id: str = CP_ID) -> Response:
             stored = await cp_store.get(db, cp_id)
             if stored is not None:
                 stored.password_hash_next = new_hash
+            audit.record(db, caller, "charge_point.rotate_password", charge_point_id=cp_id, details={})
     return outcome_response(cp_id, outcome, {"status": outcome.status.value, "rotated": rotated})

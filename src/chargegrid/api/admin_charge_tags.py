@@ -9,18 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, as_utc, conflict, iso, not_found
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import CallerDep, scoped_by_method
+from chargegrid.events import audit
+from chargegrid.events.actors import Scope
 from chargegrid.services import Services
 from chargegrid.store import charge_tags as tags_store
 from chargegrid.store import listings
 from chargegrid.store.models import ChargeTag
 
-router = APIRouter(tags=["Admin: charge tags"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Admin: charge tags"], route_class=scoped_by_method(Scope.admin))
 
 # Printable ASCII without spaces: what fits an OCPP idTag (1.6: ≤ 20, 2.x idToken: ≤ 36; we keep ≤ 50).
 TAG_PATTERN = r"^[\x21-\x7e]{1,50}$"
@@ -73,6 +75,10 @@ def _apply(tag: ChargeTag, body: ChargeTagFields) -> None:
 TAG_ID = Path(alias="tagId", description="The id tag (case-insensitive)")
 
 
+def _changes(body: StrictModel) -> dict[str, Any]:
+    return audit.changes(body.model_dump(mode="json", exclude_unset=True, exclude={"tagId"}))
+
+
 @router.get("/API/ChargeTags", summary="List charge tags", responses=RESPONSES)
 async def list_charge_tags(request: Request) -> list[dict[str, Any]]:
     async with _services(request).db() as db:
@@ -87,13 +93,14 @@ async def list_charge_tags(request: Request) -> list[dict[str, Any]]:
     "`blocked`. 409 when the tag exists (in any letter case).",
     responses={**RESPONSES, 409: {"description": "The tag already exists"}},
 )
-async def create_charge_tag(request: Request, body: ChargeTagCreate) -> dict[str, Any]:
+async def create_charge_tag(request: Request, body: ChargeTagCreate, caller: CallerDep) -> dict[str, Any]:
     async with _services(request).db() as db:
         if await tags_store.get_case_insensitive(db, body.tagId) is not None:
             raise conflict("charge tag", body.tagId)
         tag = ChargeTag(tag_id=body.tagId, blocked=False)
         _apply(tag, body)
         db.add(tag)
+        audit.record(db, caller, "charge_tag.create", target=body.tagId, details=_changes(body))
         try:
             await db.commit()
         except IntegrityError:
@@ -116,7 +123,9 @@ async def get_charge_tag(request: Request, tag_id: str = TAG_ID) -> dict[str, An
     description="Only the fields present in the body change; `expiryDate: null` removes the expiry.",
     responses=RESPONSES,
 )
-async def update_charge_tag(request: Request, body: ChargeTagUpdate, tag_id: str = TAG_ID) -> dict[str, Any]:
+async def update_charge_tag(
+    request: Request, body: ChargeTagUpdate, caller: CallerDep, tag_id: str = TAG_ID
+) -> dict[str, Any]:
     if body.tagId is not None and body.tagId.lower() != tag_id.lower():
         raise HTTPException(
             422, f"tagId {body.tagId!r} in the body differs from {tag_id!r} in the path: ids cannot change"
@@ -126,16 +135,18 @@ async def update_charge_tag(request: Request, body: ChargeTagUpdate, tag_id: str
         if tag is None:
             raise not_found("charge tag", tag_id)
         _apply(tag, body)
+        audit.record(db, caller, "charge_tag.update", target=tag.tag_id, details=_changes(body))
         await db.commit()
         return _view(tag)
 
 
 @router.delete("/API/ChargeTags/{tagId}", status_code=204, summary="Remove a charge tag", responses=RESPONSES)
-async def delete_charge_tag(request: Request, tag_id: str = TAG_ID) -> Response:
+async def delete_charge_tag(request: Request, caller: CallerDep, tag_id: str = TAG_ID) -> Response:
     async with _services(request).db() as db:
         tag = await tags_store.get_case_insensitive(db, tag_id)
         if tag is None:
             raise not_found("charge tag", tag_id)
         await db.delete(tag)
+        audit.record(db, caller, "charge_tag.delete", target=tag.tag_id)
         await db.commit()
     return Response(status_code=204)

@@ -11,16 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from chargegrid.api.admin_common import RESPONSES, as_utc, iso, not_found
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import scoped_by_method
+from chargegrid.events.actors import Scope
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import security as security_store
 from chargegrid.store.models import utcnow
 
-router = APIRouter(tags=["Admin: security"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Admin: security"], route_class=scoped_by_method(Scope.admin))
 
 
 def _services(request: Request) -> Services:

@@ -11,16 +11,17 @@ import io
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from chargegrid.api.admin_common import RESPONSES, as_utc, iso
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import scoped_by_method
+from chargegrid.events.actors import Scope
 from chargegrid.services import Services
 from chargegrid.store import listings
 from chargegrid.store.models import Transaction
 
-router = APIRouter(tags=["Admin: transactions"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Admin: transactions"], route_class=scoped_by_method(Scope.admin))
 
 COLUMNS = [
     "transactionId",

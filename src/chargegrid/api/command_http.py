@@ -21,8 +21,9 @@ from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from chargegrid.api.auth import API_KEY_HEADER, UNAUTHORIZED_RESPONSE, key_matches
+from chargegrid.api.auth import API_KEY_HEADER, UNAUTHORIZED_RESPONSE, is_authenticated, require_scope
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.events import actors
 from chargegrid.ocpp.commands import Command, Outcome, OutcomeStatus
 from chargegrid.services import Services
 
@@ -87,6 +88,7 @@ def command_route(
                         responses={**COMMAND_RESPONSES, **(responses or {})},
                         response_model=None,
                         openapi_extra=openapi_extra,
+                        dependencies=[require_scope(actors.Scope.command)],
                     )
         return endpoint
 
@@ -185,7 +187,7 @@ class UnknownCommandRoute(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        if not key_matches(request.headers.get(API_KEY_HEADER), services_of(request).api_key):
+        if not await is_authenticated(request):
             response = JSONResponse(
                 {"detail": f"Missing or wrong {API_KEY_HEADER} header: send the node's API key in it."},
                 401,

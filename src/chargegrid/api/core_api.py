@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from chargegrid.api import station_operations
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import (
     UnknownCommandRoute,
     bad_request,
@@ -29,8 +29,12 @@ from chargegrid.api.command_http import (
     send_command,
     services_of,
 )
+from chargegrid.api.connectors import check_reported
+from chargegrid.api.device_model import store_variables
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.domain import device_model
 from chargegrid.domain.limits import LimitError, parse_limit
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ChangeConfiguration,
     ClearLimit,
@@ -76,6 +80,7 @@ STATUS_NUMBERS = {
     "Finishing/Reserved —, 3 Unavailable, 4 Faulted), `ChargeRateKW`, `MeterKWH`, `SoC` and "
     "`MeterValueDate` (null when unknown). A charger that disconnects leaves the list.",
     responses=UNAUTHORIZED_RESPONSE,
+    dependencies=[require_scope(Scope.read)],
 )
 async def status(request: Request) -> list[dict[str, Any]]:
     answer = []
@@ -108,12 +113,21 @@ async def status(request: Request) -> list[dict[str, Any]]:
     ["/{chargePointId}", "/{chargePointId}/{kind}"],
     summary="Reset (reboot) the charger",
     description="OCPP 1.6 sends Reset Soft, 2.x Reset OnIdle. `/Hard` (or `/Immediate`) asks for a hard "
-    "(immediate) reset, `/Soft` (or `/OnIdle`) is the default. Answer: "
+    "(immediate) reset, `/Soft` (or `/OnIdle`) is the default. On 2.x, `?evse=n` resets one EVSE (an "
+    "EVSE the station never reported is 400; 1.6: 400). Answer: "
     '{"status": "Accepted" | "Rejected" | "Scheduled" (2.x)}.',
 )
-async def reset(request: Request, cp: str = CP, kind: str = "Soft") -> JSONResponse:
+async def reset(
+    request: Request,
+    cp: str = CP,
+    kind: str = "Soft",
+    evse: str | None = Query(None, description="2.x: reset only this EVSE"),
+) -> JSONResponse:
     hard = parse_choice("reset kind", kind, {"soft": False, "onidle": False, "hard": True, "immediate": True})
-    return await run_command(request, cp, Reset(hard=hard))
+    evse_id = parse_int("evse", evse, minimum=1) if evse is not None else None
+    if evse_id is not None:
+        await check_reported(request, cp, evse_id)
+    return await run_command(request, cp, Reset(hard=hard, evse=evse_id))
 
 
 @command_route(
@@ -173,10 +187,14 @@ async def clear_charging_limit(request: Request, cp: str = CP, connector: str = 
     '{"configurationKey": [{"key", "readonly", "value"}], "unknownKey": [...]}. Without a key a 1.6 '
     "charger returns every key it supports. OCPP 2.x chargers need a key written "
     "`Component.Variable` (e.g. `OCPPCommCtrlr.HeartbeatInterval`), read with GetVariables; the "
-    "2.x answer also carries the charger's GetVariables answer under `raw`.",
+    "2.x answer also carries the charger's GetVariables answer under `raw`. A 1.6 answer is kept as "
+    "the station's variables (`GET /API/Variables/{chargePointId}`: key, value, readonly).",
 )
 async def get_configuration(request: Request, cp: str = CP, key: str | None = None) -> JSONResponse:
     outcome = await send_command(request, cp, GetConfiguration(keys=(key,) if key else ()))
+    configuration = outcome.raw.get("configurationKey") if outcome.raw else None
+    if configuration:  # a 1.6 answer: kept as the station's variables (GET /API/Variables)
+        await store_variables(request, cp, device_model.from_configuration(configuration))
     # The seed answers GetConfiguration with the charger's payload itself, not a status.
     return outcome_response(cp, outcome, outcome.payload)
 

@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import require_scope
 from chargegrid.domain.payments import to_decimal
+from chargegrid.events.actors import Scope
 from chargegrid.payments import checkout, settlement, sweeper, webhooks
 from chargegrid.payments.gateway import StripeGateway
 from chargegrid.payments.service import PaymentError, PaymentService
@@ -25,7 +26,7 @@ from chargegrid.services import Services
 from chargegrid.store.payment_models import PaymentReservation
 
 router = APIRouter(prefix="/API/Payments", tags=["payments"])
-keyed = [Depends(require_api_key)]
+keyed = [require_scope(Scope.payments)]
 
 
 class CreateRequest(BaseModel):

@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.api.auth import require_api_key
+from chargegrid.api.auth import require_scope
 from chargegrid.api.command_http import COMMAND_RESPONSES, bad_request, send_command
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.actions import CSMS_ACTIONS
 from chargegrid.ocpp.commands import RawMessage
 
-router = APIRouter(tags=["Raw OCPP messages"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["Raw OCPP messages"], dependencies=[require_scope(Scope.command)])
 
 _ALL_ACTIONS = frozenset().union(*CSMS_ACTIONS.values())
 

@@ -24,6 +24,7 @@ from chargegrid.api.command_http import (
     run_command,
     send_command,
 )
+from chargegrid.api.connectors import connector_of_evse
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.ocpp.commands import (
     CancelReservation,
@@ -75,14 +76,22 @@ def register(router: APIRouter) -> None:
         summary="Ask the charger to send a message now",
         description="`message` as the charger's OCPP version names it, e.g. BootNotification, "
         "Heartbeat, StatusNotification, MeterValues (2.x also TransactionEvent, LogStatusNotification, "
-        "...). An optional connector (2.x: EVSE) narrows it. A name the version does not know is 400.",
+        "...). An optional connector (2.x: EVSE) narrows it; on 2.x, `?connector=n` names a connector "
+        "of that EVSE (e.g. StatusNotification of EVSE 1 connector 2: `/StatusNotification/1?connector=2`; "
+        "an EVSE or connector the station never reported is 400). A name the version does not know is 400.",
     )
     async def trigger_message(
-        request: Request, cp: str = CP, message: str = Path(), connectorId: str | None = None
+        request: Request,
+        cp: str = CP,
+        message: str = Path(),
+        connectorId: str | None = None,
+        connector: str | None = Query(None, description="2.x: connector within the EVSE"),
     ) -> JSONResponse:
         # camelCase: a path parameter on the long route, an (undocumented) query one on the short
         connector_id = parse_int("connectorId", connectorId) if connectorId is not None else None
-        return await run_command(request, cp, TriggerMessage(message=message, connector=connector_id))
+        evse_connector = await connector_of_evse(request, cp, connector_id, connector)
+        command = TriggerMessage(message=message, connector=connector_id, evse_connector=evse_connector)
+        return await run_command(request, cp, command)
 
     @command_route(
         router,
@@ -90,14 +99,21 @@ def register(router: APIRouter) -> None:
         ["/{chargePointId}/{connectorId}/{availability}"],
         summary="Make a connector (or the station) operative or inoperative",
         description="`availability` is `Operative` or `Inoperative` (case-insensitive); connector 0 is "
-        'the whole station. Answer: {"status": "Accepted" | "Rejected" | "Scheduled"}.',
+        "the whole station (2.x: the connector number is the EVSE id). On 2.x, `?connector=n` narrows it "
+        "to one connector of that EVSE; an EVSE or connector the station never reported is 400, nothing "
+        'sent (1.6: 400, no such field). Answer: {"status": "Accepted" | "Rejected" | "Scheduled"}.',
     )
     async def change_availability(
-        request: Request, cp: str = CP, connector: str = CONNECTOR, availability: str = Path()
+        request: Request,
+        cp: str = CP,
+        connector: str = CONNECTOR,
+        availability: str = Path(),
+        evse_connector: str | None = Query(None, alias="connector", description="2.x: connector of the EVSE"),
     ) -> JSONResponse:
         connector_id = parse_int("connectorId", connector)
         operative = parse_choice("availability", availability, {"operative": True, "inoperative": False})
-        command = ChangeAvailability(connector=connector_id, operative=operative)
+        within = await connector_of_evse(request, cp, connector_id, evse_connector)
+        command = ChangeAvailability(connector=connector_id, operative=operative, evse_connector=within)
         return await run_command(request, cp, command)
 
     @command_route(

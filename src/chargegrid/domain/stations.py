@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chargegrid.domain.registration import boot_status
+from chargegrid.events import outbox
 from chargegrid.store import Db
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import events as events_store
@@ -49,7 +50,22 @@ async def boot(db: Db, charge_point_id: str, protocol: str, info: BootInfo) -> s
     events_store.add_event(
         db, charge_point_id, "BootNotification", {"reason": info.reason} if info.reason else {}
     )
-    return boot_status(status)
+    answer = boot_status(status)
+    outbox.emit(
+        db,
+        outbox.EventType.charger_booted,
+        charge_point_id,
+        {
+            "protocol": protocol,
+            "vendor": info.vendor,
+            "model": info.model,
+            "serialNumber": info.serial_number,
+            "firmwareVersion": info.firmware_version,
+            "reason": info.reason,
+            "registrationStatus": answer,
+        },
+    )
+    return answer
 
 
 async def heartbeats(db: Db, seen: dict[str, datetime]) -> None:
@@ -83,9 +99,13 @@ async def connector_status(
         "evse_id": evse_id,
     }
     cp_store.upsert_connector(db, charge_point_id, connector_id, "status_time", timestamp, values)
+    outbox.connector_status(db, charge_point_id, connector_id, status, timestamp, values)
 
 
 async def event(
     db: Db, charge_point_id: str, kind: str, payload: dict[str, Any], when: datetime | None = None
 ) -> None:
     events_store.add_event(db, charge_point_id, kind, payload, when)
+    event_type = outbox.NOTIFICATION_TYPES.get(kind)
+    if event_type is not None:
+        outbox.emit(db, event_type, charge_point_id, {"message": kind, **payload}, when)

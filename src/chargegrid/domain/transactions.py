@@ -14,6 +14,7 @@ from typing import Any
 from chargegrid.domain import authorization, plausibility
 from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import Reading, Sample, summarise
+from chargegrid.events import outbox
 from chargegrid.store import Db
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
@@ -85,7 +86,14 @@ async def start(
     check_plausibility(tx, limits)
     db.add(tx)
     await db.flush()  # assigns the id we answer with
+    outbox.transaction_started(db, tx, auth.status.value)
+    _refused(db, charge_point_id, tag_id, auth)
     return StartResult(tx, auth, duplicate=False)
+
+
+def _refused(db: Db, charge_point_id: str, tag_id: str | None, auth: AuthDecision | None) -> None:
+    if auth is not None and tag_id and auth.status != authorization.AuthStatus.accepted:
+        outbox.authorization_refused(db, charge_point_id, tag_id, auth.status.value, "transaction")
 
 
 async def stop(
@@ -115,6 +123,7 @@ async def stop(
     if samples:
         reading = await record_samples(db, charge_point_id, tx.connector_id, tx, samples)
     check_plausibility(tx, limits, reading.timestamp)
+    outbox.transaction_ended(db, tx)
     return StopResult(tx, auth, closed_now=True)
 
 
@@ -282,6 +291,7 @@ async def transaction_event(
         )
         db.add(tx)
         await db.flush()
+        outbox.transaction_started(db, tx, auth.status.value if auth is not None else None)
     else:
         if event.evse_id is not None and tx.evse_id is None:
             tx.evse_id = event.evse_id
@@ -291,6 +301,7 @@ async def transaction_event(
             tx.start_time = event.timestamp
         if event.remote_start_id is not None and tx.remote_start_id is None:
             tx.remote_start_id = event.remote_start_id
+    _refused(db, charge_point_id, event.tag_id, auth)
     reading = await record_samples(db, charge_point_id, tx.connector_id, tx, event.samples, event.evse_id)
     ended_now = False
     if event.event_type == "Ended" and tx.stop_time is None:
@@ -302,6 +313,7 @@ async def transaction_event(
             auth = AuthDecision(authorization.AuthStatus.unknown)
         meter_stop = _first_energy(event.samples, ("Transaction.End",))
         close(tx, meter_stop, event.timestamp, reason=event.stopped_reason, tag_id=event.tag_id)
+        outbox.transaction_ended(db, tx)
         ended_now = True
     check_plausibility(tx, limits, reading.timestamp or event.timestamp)
     result = TxEventResult(tx, auth, started_now, ended_now)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
 from chargegrid.domain.plausibility import Limits
+from chargegrid.events.outbox import TransactionUpdates
 from chargegrid.ocpp.auth_throttle import AuthThrottle
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
@@ -31,3 +32,4 @@ class EdgeContext:
     trust: Trust = field(default_factory=Trust)
     ca: CertificateAuthority | None = None
     plausibility: Limits = field(default_factory=Limits)
+    tx_updates: TransactionUpdates = field(default_factory=TransactionUpdates)

@@ -1,33 +1,23 @@
-"""The websocket edge: `/OCPP/{chargePointId}` — subprotocol, admission, Basic auth, one session per id.
+"""One admitted charger's life on this node: its RPC session, registry entry, frames in, and the end.
 
-Every refusal happens before the upgrade, as a plain HTTP answer whose body says what to do:
-400 no common subprotocol or a bad id, 404 unknown charger (policy `reject`), 401 bad credentials,
-403 a connection below the charger's security profile, 429/503 password guessing budgets
-(`ocpp.security_gate`).
+Transport-independent: `ocpp.transport` opens the websocket (after `ocpp.admission` said yes) and hands
+in a `Link` — receive a frame, send a frame, close.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Protocol
 
-from starlette.responses import PlainTextResponse
-from starlette.websockets import WebSocket, WebSocketDisconnect
-
-from chargegrid.domain.registration import (
-    CHARGE_POINT_ID_RULE,
-    Admission,
-    admit_unknown,
-    is_valid_charge_point_id,
-)
-from chargegrid.ocpp import security_gate
+from chargegrid.ocpp.admission import Admitted
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import RpcSession
 from chargegrid.ocpp.sessions import ChargerSession
 from chargegrid.ocpp.v16 import V16Handlers
 from chargegrid.ocpp.v201 import V201Handlers
-from chargegrid.ocpp.versions import ErrorKind, OcppVersion, negotiate
+from chargegrid.ocpp.versions import ErrorKind, OcppVersion
 from chargegrid.ocpp.wire import Handlers
-from chargegrid.store import charge_points as cp_store
 
 log = logging.getLogger("chargegrid.edge")
 
@@ -38,79 +28,29 @@ HANDLERS: dict[OcppVersion, type[Handlers]] = {
 }
 
 
-async def _refuse(
-    websocket: WebSocket, status: int, text: str, headers: dict[str, str] | None = None
-) -> None:
-    await websocket.send_denial_response(PlainTextResponse(text + "\n", status_code=status, headers=headers))
+class LinkClosed(Exception):
+    """The websocket is gone (closed by either side)."""
 
 
-async def ocpp_endpoint(websocket: WebSocket) -> None:
-    ctx: EdgeContext = websocket.app.state.edge
-    cp_id: str = websocket.path_params["charge_point_id"]
-    remote = websocket.client.host if websocket.client else "?"
-    version = negotiate(list(websocket.scope.get("subprotocols") or []))
-    if version is None:
-        offered = ", ".join(websocket.scope.get("subprotocols") or []) or "none"
-        await _refuse(
-            websocket,
-            400,
-            f"No supported OCPP subprotocol offered ({offered}); "
-            "offer one of ocpp2.1, ocpp2.0.1, ocpp1.6 in Sec-WebSocket-Protocol.",
-        )
-        return
-    if not is_valid_charge_point_id(cp_id):
-        await _refuse(websocket, 400, f"Charge point id must be {CHARGE_POINT_ID_RULE}.")
-        return
-    denied = security_gate.precheck(ctx, websocket.scope, websocket.headers, cp_id)
-    if denied is not None:  # a guessing address or a locked id costs not even a database read
-        await _refuse(websocket, denied.status, denied.text, denied.headers)
-        return
+class Link(Protocol):
+    """The open websocket as the session sees it."""
 
-    async with ctx.db() as db:
-        cp = await cp_store.get(db, cp_id)
-    if cp is None:
-        admission = admit_unknown(ctx.settings.unknown_chargers)
-        if admission is Admission.refuse:
-            log.info("refused unknown charge point %r from %s", cp_id, remote)
-            await _refuse(websocket, 404, f"Unknown charge point {cp_id!r}: an operator must add it first.")
-            return
-        # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
-        cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
-        log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
-    name, registration = cp.name, cp.registration_status
-    denied, who = await security_gate.check(
-        ctx,
-        websocket.scope,
-        websocket.headers,
-        cp_id,
-        cp.security_profile,
-        cp.password_hash,
-        cp.password_hash_next,
-    )
-    if denied is not None:
-        await _refuse(websocket, denied.status, denied.text, denied.headers)
-        return
-    remote = who.address
-    async with ctx.db() as db:  # read only for an admitted charger: refused guesses cost one query
-        known = await cp_store.connectors(db, [cp_id])
+    async def receive(self) -> str | bytes:
+        """The next frame; raises `LinkClosed` when the connection is over."""
+        ...
 
-    await websocket.accept(subprotocol=version.value)
-    await _serve(ctx, websocket, cp_id, version, remote, name, registration, known)
+    async def send(self, message: str, /) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
 
 
-async def _serve(
-    ctx: EdgeContext,
-    websocket: WebSocket,
-    cp_id: str,
-    version: OcppVersion,
-    remote: str,
-    name: str | None,
-    registration: str,
-    known: object,
-) -> None:
+async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link: Link) -> None:
+    """Run the charger's session until its websocket closes."""
+    cp_id, version = admitted.charge_point_id, admitted.version
+
     async def close(code: int, reason: str) -> None:
         try:
-            await websocket.close(code=code, reason=reason)
+            await link.close(code, reason)
         except Exception:  # already closed
             pass
 
@@ -122,16 +62,22 @@ async def _serve(
 
     rpc = RpcSession(
         version,
-        websocket.send_text,
+        link.send,
         handle,
         call_timeout=ctx.settings.call_timeout,
         validate_schemas=ctx.settings.validate_schemas,
         on_frame=ctx.message_log.recorder(cp_id),
     )
     session = ChargerSession(
-        cp_id, version, rpc, close, remote=remote, name=name, registration_status=registration
+        cp_id,
+        version,
+        rpc,
+        close,
+        remote=remote,
+        name=admitted.name,
+        registration_status=admitted.registration_status,
     )
-    for row in known:  # type: ignore[attr-defined]
+    for row in admitted.known_connectors:
         live = session.connector(row.connector_id)
         live.status, live.error_code, live.status_time = row.status, row.error_code, row.status_time
         live.energy_kwh, live.power_kw, live.soc, live.meter_time = (
@@ -149,22 +95,39 @@ async def _serve(
     log.info("charge point %r connected from %s speaking %s", cp_id, remote, version.value)
     for listener in ctx.registry.listeners:
         await listener(cp_id, True)
+
+    # A socket that never boots only holds memory: close it after the configured wait.
+    boot_wait = ctx.settings.edge.boot_timeout_seconds
+
+    closing: list[asyncio.Task[None]] = []  # keeps the closing task referenced until it is done
+
+    def no_boot() -> None:
+        log.warning(
+            "closing charge point %r from %s: no BootNotification within %g s", cp_id, remote, boot_wait
+        )
+        closing.append(asyncio.ensure_future(close(1008, f"no BootNotification within {boot_wait:g} s")))
+
+    boot_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(boot_wait, no_boot)
     limit = ctx.settings.max_message_size
     try:
         while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            if text is None:
+            message = await link.receive()
+            if not isinstance(message, str):
                 await rpc.send_error("-1", ErrorKind.rpc_framework, "binary frames are not OCPP-J; send text")
-            elif len(text) > limit:
-                await rpc.send_error("-1", ErrorKind.format, f"message of {len(text)} bytes exceeds {limit}")
+                continue
+            if boot_timer is not None and "BootNotification" in message:
+                boot_timer.cancel()
+                boot_timer = None
+            if len(message) > limit:
+                too_big = f"message of {len(message)} bytes exceeds {limit}"
+                await rpc.send_error("-1", ErrorKind.format, too_big)
             else:
-                await rpc.receive(text)
-    except WebSocketDisconnect:
+                await rpc.receive(message)
+    except LinkClosed:
         pass
     finally:
+        if boot_timer is not None:
+            boot_timer.cancel()
         rpc.close()
         if ctx.registry.unregister(session):
             log.info("charge point %r disconnected", cp_id)

@@ -6,11 +6,13 @@ from typing import Any
 
 from chargegrid.domain import authorization, stations, transactions
 from chargegrid.domain.authorization import AuthDecision, AuthStatus
-from chargegrid.domain.meter_values import RawSample, Sample, normalise
+from chargegrid.domain.meter_values import RawSample, Reading, Sample, normalise
 from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.store import Db
+from chargegrid.store.models import Transaction
 
 _STATUS_16 = {AuthStatus.unknown: "Invalid"}
 
@@ -87,6 +89,7 @@ class V16Handlers(Handlers):
             decision = await authorization.authorize(
                 db, p["idTag"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
             )
+        await self._authorized(p["idTag"], decision)
         return {"idTagInfo": id_tag_info(decision)}
 
     async def start_transaction(self, p: Payload) -> Payload:
@@ -130,17 +133,23 @@ class V16Handlers(Handlers):
         )
         if result.transaction is not None and result.closed_now:
             self.session.connector(result.transaction.connector_id).power_kw = 0.0
+            self.ctx.tx_updates.forget(result.transaction)
             await self.ctx.hooks.ended(result.transaction)
         return {"idTagInfo": id_tag_info(result.auth)} if result.auth is not None else {}
 
     async def meter_values(self, p: Payload) -> Payload:
         connector_id = p["connectorId"]
         data = samples(p["meterValue"])
-        tx, reading = await self._write(
-            lambda db: transactions.meter_values(
+
+        async def work(db: Db) -> tuple[Transaction | None, Reading]:
+            tx, reading = await transactions.meter_values(
                 db, self.cp_id, connector_id, data, p.get("transactionId"), self.ctx.plausibility
             )
-        )
+            if tx is not None and tx.stop_time is None:
+                self.ctx.tx_updates.emit_if_due(db, tx, reading.energy_kwh, reading.power_kw, reading.soc)
+            return tx, reading
+
+        tx, reading = await self._write(work)
         self._show_reading(connector_id, reading)
         if tx is not None and tx.stop_time is None:
             await self.ctx.hooks.reading(tx, reading)

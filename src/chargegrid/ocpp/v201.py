@@ -13,9 +13,11 @@ from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
 from chargegrid.domain.transactions import TxEvent, TxEventResult
 from chargegrid.ocpp import security_handlers
+from chargegrid.ocpp.report_handlers import REPORT_ROUTES
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
 from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.store import Db
 
 
 def id_token_info(decision: AuthDecision) -> dict[str, Any]:
@@ -77,6 +79,8 @@ class V201Handlers(Handlers):
 
     async def status_notification(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
+        # Every (EVSE, connector) seen, for commands aimed at one (the stored state keeps one per EVSE).
+        self.session.extra.setdefault("evse_connectors", set()).add((evse_id, p["connectorId"]))
         await self._status(
             evse_id,
             p["connectorStatus"],
@@ -91,6 +95,7 @@ class V201Handlers(Handlers):
             decision = await authorization.authorize(
                 db, p["idToken"]["idToken"], deny_concurrent=self.ctx.settings.deny_concurrent_tx
             )
+        await self._authorized(p["idToken"]["idToken"], decision)
         return {"idTokenInfo": id_token_info(decision)}
 
     async def transaction_event(self, p: Payload) -> Payload:
@@ -117,8 +122,8 @@ class V201Handlers(Handlers):
         def answer(result: TxEventResult) -> dict[str, Any]:
             return {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
 
-        response, result = await self._write(
-            lambda db: transactions.transaction_event(
+        async def work(db: Db) -> tuple[dict[str, Any], TxEventResult | None]:
+            response, result = await transactions.transaction_event(
                 db,
                 self.cp_id,
                 event,
@@ -126,7 +131,12 @@ class V201Handlers(Handlers):
                 answer=answer,
                 limits=self.ctx.plausibility,
             )
-        )
+            if result is not None and not result.started_now and not result.ended_now and event.samples:
+                tx = result.transaction
+                self.ctx.tx_updates.emit_if_due(db, tx, tx.last_meter_kwh, tx.last_power_kw, tx.last_soc)
+            return response, result
+
+        response, result = await self._write(work)
         if result is not None:
             tx = result.transaction
             live = self.session.connector(tx.connector_id)
@@ -140,6 +150,7 @@ class V201Handlers(Handlers):
                 await self.ctx.hooks.started(tx)
             if result.ended_now:
                 live.power_kw = 0.0
+                self.ctx.tx_updates.forget(tx)
                 await self.ctx.hooks.ended(tx)
             elif event.samples:
                 await self.ctx.hooks.reading(tx, summarise(event.samples))
@@ -176,19 +187,16 @@ V201Handlers.ROUTES = {
     "SecurityEventNotification": security_handlers.security_event_notification,
     "Get15118EVCertificate": security_handlers.get_15118_ev_certificate,
     "GetCertificateStatus": security_handlers.get_certificate_status,
+    **REPORT_ROUTES,
     **{
         kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
-            "NotifyReport",
             "FirmwareStatusNotification",
             "LogStatusNotification",
             "ReservationStatusUpdate",
             "NotifyChargingLimit",
             "ClearedChargingLimit",
-            "NotifyMonitoringReport",
-            "NotifyCustomerInformation",
-            "NotifyDisplayMessages",
             "PublishFirmwareStatusNotification",
             "ReportChargingProfiles",
             "NotifyEVChargingSchedule",

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from chargegrid.domain import stations
+from chargegrid.domain.authorization import AuthDecision, AuthStatus
 from chargegrid.domain.meter_values import Reading
+from chargegrid.events import outbox
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.sessions import ChargerSession
@@ -100,6 +102,16 @@ class Handlers:
         live = self.session.connector(connector_id)
         if stations.is_newer(live.status_time, when):
             live.status, live.error_code, live.status_time = status, error_code, when
+
+    async def _authorized(self, id_tag: str, decision: AuthDecision) -> None:
+        """A refused Authorize is an event others want to hear about (stored before we answer)."""
+        if decision.status == AuthStatus.accepted:
+            return
+
+        async def work(db: Db) -> None:
+            outbox.authorization_refused(db, self.cp_id, id_tag, decision.status.value, "authorize")
+
+        await self._write(work)
 
     def _show_reading(self, connector_id: int, reading: Reading) -> None:
         """Copy a committed reading into the live connector state (what /API/Status and the UI show)."""

@@ -25,6 +25,14 @@ async def get(db: Db, charge_point_id: str) -> ChargePoint | None:
     return await db.get(ChargePoint, charge_point_id)
 
 
+async def get_many(db: Db, charge_point_ids: Sequence[str]) -> dict[str, ChargePoint]:
+    """The stored charge points among `charge_point_ids`, by id (one query)."""
+    if not charge_point_ids:
+        return {}
+    found = await db.scalars(select(ChargePoint).where(ChargePoint.id.in_(charge_point_ids)))
+    return {cp.id: cp for cp in found}
+
+
 async def list_all(db: Db) -> Sequence[ChargePoint]:
     return (await db.scalars(select(ChargePoint).order_by(ChargePoint.id))).all()
 

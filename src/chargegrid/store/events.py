@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, delete, insert, select
 
 from chargegrid.store import Db
 from chargegrid.store.models import ChargerEvent, MessageLogEntry, utcnow
@@ -33,3 +33,14 @@ async def add_log_entries(db: Db, rows: Sequence[dict[str, Any]]) -> None:
 
 async def prune_log(db: Db, before: datetime) -> None:
     await db.execute(delete(MessageLogEntry).where(MessageLogEntry.timestamp < before))
+
+
+async def events_of(db: Db, charge_point_id: str, kind: str, limit: int = 5000) -> Sequence[ChargerEvent]:
+    """A charger's stored events of one kind, newest first."""
+    query = (
+        select(ChargerEvent)
+        .where(ChargerEvent.charge_point_id == charge_point_id, ChargerEvent.kind == kind)
+        .order_by(ChargerEvent.timestamp.desc(), ChargerEvent.id.desc())
+        .limit(limit)
+    )
+    return (await db.scalars(query)).all()

@@ -239,4 +239,10 @@ class User(Base):
 
 
 # Tables of other topics live in their own modules; importing them here puts them in Base.metadata.
-from chargegrid.store import command_models, payment_models, security_models  # noqa: E402, F401
+from chargegrid.store import (  # noqa: E402, F401
+    command_models,
+    device_model_tables,
+    integration_models,
+    payment_models,
+    security_models,
+)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from chargegrid.domain.payments import TERMINAL_STATES, TRANSITIONS, ReservationState
+from chargegrid.events import outbox
 from chargegrid.store import Db
 from chargegrid.store.models import utcnow
 from chargegrid.store.payment_models import PaymentReservation, ProcessedWebhookEvent
@@ -80,6 +81,21 @@ async def move(
     if not isinstance(result, CursorResult) or result.rowcount != 1:
         return None  # another path moved it first
     await db.refresh(row)
+    outbox.emit(
+        db,
+        outbox.EventType.payment_changed,
+        row.charge_point_id,
+        {
+            "reservationId": reservation_id,
+            "state": target.value,
+            "previousState": previous.value,
+            "connectorId": row.connector_id,
+            "transactionId": row.transaction_id,
+            "reason": row.reason,
+            "amountCents": row.final_amount_cents,
+            "currency": row.currency,
+        },
+    )
     return previous
 
 

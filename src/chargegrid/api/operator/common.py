@@ -1,4 +1,4 @@
-"""What every operator API route shares: the X-API-Key check, JSON in Motown's media type, error answers."""
+"""What every operator API route shares: JSON in Motown's media type, error answers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import orjson
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from chargegrid.api.auth import require_api_key  # noqa: F401  (re-exported for the routes)
 from chargegrid.services import Services
 
 MOTOWN_MEDIA_TYPE = "application/vnd.io.motown.operator-api-v1+json"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chargegrid.api.operator import payloads as p
-from chargegrid.api.operator.runtime import Done, OperatorRuntime, Remote
+from chargegrid.api.operator.runtime import OPERATOR_ACTOR, Done, OperatorRuntime, Remote
 from chargegrid.ocpp.commands import Command
 from chargegrid.services import Services
 from chargegrid.store.models import ChargePoint
@@ -19,6 +19,7 @@ class Context:
     runtime: OperatorRuntime
     cp_id: str
     station: ChargePoint | None
+    actor: str = OPERATOR_ACTOR  # who posted the command (Caller.token()), for events and the audit log
 
     @property
     def protocol(self) -> str | None:
@@ -30,7 +31,7 @@ class Context:
 
     def call(self, command: Command) -> Remote:
         async def remote() -> Done:
-            return await self.runtime.send(self.cp_id, command)
+            return await self.runtime.send(self.cp_id, command, actor=self.actor)
 
         return remote
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from chargegrid.api.auth import CallerDep, scoped_by_method
 from chargegrid.api.operator import views
 from chargegrid.api.operator.catalog import COMMANDS
 from chargegrid.api.operator.common import (
@@ -24,18 +25,20 @@ from chargegrid.api.operator.common import (
     json_answer,
     json_body,
     refuse,
-    require_api_key,
     services_of,
 )
 from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.paging import Page, envelope, page_params
 from chargegrid.api.operator.runtime import Done, runtime_of
+from chargegrid.events import audit
+from chargegrid.events.actors import Scope
 from chargegrid.security import redaction
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import command_records
 from chargegrid.store.models import ChargePoint, Transaction, utcnow
 
-router = APIRouter(tags=["operator (Motown)"], dependencies=[Depends(require_api_key)])
+# GET routes need the read scope, the command POSTs the command scope.
+router = APIRouter(tags=["operator (Motown)"], route_class=scoped_by_method(Scope.command))
 
 # Type tags pydantic adds to a union member's error location; the field's path is what the operator needs.
 _UNION_TAGS = {"str", "int", "float", "bool"}
@@ -141,7 +144,7 @@ _COMMAND_OPENAPI = {
     summary='Send a command: ["Name", {payload}]',
     openapi_extra=_COMMAND_OPENAPI,
 )
-async def post_command(station_id: str, request: Request) -> Response:
+async def post_command(station_id: str, request: Request, caller: CallerDep) -> Response:
     services = services_of(request)
     runtime = runtime_of(services)
     wait = _wants_wait(request)
@@ -157,7 +160,7 @@ async def post_command(station_id: str, request: Request) -> Response:
             f"charging station {station_id!r} is {station.registration_status}, not accepted yet: "
             "accept it first (Register or AcceptChargingStation)",
         )
-    result = await spec.handler(Context(services, runtime, station_id, station), payload)
+    result = await spec.handler(Context(services, runtime, station_id, station, caller.token()), payload)
 
     record_id = str(uuid.uuid4())
     raw_payload = payload.model_dump(by_alias=True, mode="json", exclude_none=True)
@@ -167,6 +170,16 @@ async def post_command(station_id: str, request: Request) -> Response:
         if isinstance(result, Done):
             record.status, record.answer, record.message = result.status, result.answer, result.message
             record.completed_at = utcnow()
+            # Done here (station data, registration): a change the audit log keeps. Commands that reach
+            # the station are logged when they finish (the events service listens to Commands).
+            audit.record(
+                db,
+                caller,
+                f"operator.{name}",
+                charge_point_id=station_id,
+                outcome=result.status,
+                details=audit.command_parameters({"kind": name, **raw_payload}),
+            )
     if not isinstance(result, Done):
         task = runtime.spawn(runtime.run_command(record_id, result))
         if wait:  # the station's own call is bounded by the call timeout; a little slack for the write

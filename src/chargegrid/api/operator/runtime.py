@@ -68,10 +68,10 @@ class OperatorRuntime:
 
     # ---- talking to a station ---------------------------------------------------------------
 
-    async def send(self, cp_id: str, command: Command) -> Done:
+    async def send(self, cp_id: str, command: Command, *, actor: str = OPERATOR_ACTOR) -> Done:
         """Run one typed command; every way it can end becomes a status, never an exception."""
         try:
-            outcome = await self.services.commands.execute(cp_id, command, actor=OPERATOR_ACTOR)
+            outcome = await self.services.commands.execute(cp_id, command, actor=actor)
         except CommandError as exc:
             return Done(FAILED, None, str(exc))
         return done_of(outcome, self._timeout())

@@ -84,7 +84,9 @@ async def _accept(
 
     async def remote() -> Done:
         ctx.runtime.schedule_settings_push(ctx.cp_id)
-        trigger = await ctx.runtime.send(ctx.cp_id, c.TriggerMessage(message="BootNotification"))
+        trigger = await ctx.runtime.send(
+            ctx.cp_id, c.TriggerMessage(message="BootNotification"), actor=ctx.actor
+        )
         return Done("Accepted", {**answer, "online": True, "triggerBootNotification": trigger.status})
 
     return remote
@@ -190,7 +192,7 @@ async def unlock_connector(ctx: Context, payload: p.UnlockConnector) -> Done | R
     async def remote() -> Done:
         results: dict[str, str] = {}
         for connector in connectors:
-            done = await ctx.runtime.send(ctx.cp_id, c.UnlockConnector(connector=connector))
+            done = await ctx.runtime.send(ctx.cp_id, c.UnlockConnector(connector=connector), actor=ctx.actor)
             results[str(connector)] = done.status
         statuses = set(results.values())
         status = statuses.pop() if len(statuses) == 1 else "Partial"

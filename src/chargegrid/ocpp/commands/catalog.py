@@ -11,10 +11,21 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from chargegrid.ocpp.commands.base import Command
+from chargegrid.ocpp.commands.customer import CustomerInformation
+from chargegrid.ocpp.commands.display import ClearDisplayMessage, GetDisplayMessages, SetDisplayMessage
 from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
+from chargegrid.ocpp.commands.monitoring import (
+    ClearVariableMonitoring,
+    GetMonitoringReport,
+    SetMonitoringBase,
+    SetMonitoringLevel,
+    SetVariableMonitoring,
+)
 from chargegrid.ocpp.commands.provisioning import (
     ChangeConfiguration,
+    GetBaseReport,
     GetConfiguration,
+    GetReport,
     GetVariables,
     SetVariables,
 )
@@ -62,6 +73,17 @@ AnyCommand = Annotated[
     | GetDiagnostics
     | GetLog
     | UpdateFirmware
+    | GetBaseReport
+    | GetReport
+    | SetDisplayMessage
+    | GetDisplayMessages
+    | ClearDisplayMessage
+    | SetVariableMonitoring
+    | SetMonitoringBase
+    | SetMonitoringLevel
+    | ClearVariableMonitoring
+    | GetMonitoringReport
+    | CustomerInformation
     | RawMessage,
     Field(discriminator="kind"),
 ]

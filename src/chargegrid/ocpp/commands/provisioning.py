@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chargegrid.ocpp.commands.base import Command
+from chargegrid.ocpp.requests import next_request_id
 
 
 class GetConfiguration(Command):
@@ -50,3 +51,35 @@ class GetVariables(Command):
 class SetVariables(Command):
     kind: Literal["SetVariables"] = "SetVariables"
     items: tuple[VariableValue, ...] = Field(min_length=1)
+
+
+class ReportTarget(BaseModel):
+    """A component (and optionally one of its variables) a report is asked about."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    component: str = Field(min_length=1, max_length=50)
+    component_instance: str | None = Field(default=None, max_length=50)
+    evse: int | None = Field(default=None, ge=0)
+    connector: int | None = Field(default=None, ge=0)
+    variable: str | None = Field(default=None, min_length=1, max_length=50)
+    variable_instance: str | None = Field(default=None, max_length=50)
+
+
+class GetBaseReport(Command):
+    """2.x GetBaseReport: the station answers, then sends its inventory as NotifyReport parts."""
+
+    kind: Literal["GetBaseReport"] = "GetBaseReport"
+    report_base: Literal["ConfigurationInventory", "FullInventory", "SummaryInventory"] = "FullInventory"
+    request_id: int = Field(default_factory=next_request_id, ge=0)
+
+
+class GetReport(Command):
+    """2.x GetReport: the variables matching the criteria and/or the named components/variables."""
+
+    kind: Literal["GetReport"] = "GetReport"
+    request_id: int = Field(default_factory=next_request_id, ge=0)
+    criteria: tuple[Literal["Active", "Available", "Enabled", "Problem"], ...] = Field(
+        default=(), max_length=4
+    )
+    targets: tuple[ReportTarget, ...] = ()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chargegrid.ocpp.commands import customer as cu
+from chargegrid.ocpp.commands import display as dm
 from chargegrid.ocpp.commands import maintenance as m
+from chargegrid.ocpp.commands import monitoring as mo
 from chargegrid.ocpp.commands import provisioning as pv
 from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
@@ -42,6 +45,19 @@ def _two_x_only(what: str) -> InvalidCommand:
 V16.lacks(rc.GetTransactionStatus, "GetTransactionStatus is 2.x only: OCPP 1.6 has no such message")
 V16.lacks(pv.GetVariables, "GetVariables is 2.x only: on OCPP 1.6 read keys with GetConfiguration")
 V16.lacks(pv.SetVariables, "SetVariables is 2.x only: on OCPP 1.6 set keys with ChangeConfiguration")
+V16.lacks(pv.GetBaseReport, "GetBaseReport is 2.x only: on OCPP 1.6 read every key with GetConfiguration")
+V16.lacks(pv.GetReport, "GetReport is 2.x only: on OCPP 1.6 read keys with GetConfiguration")
+for _display in (dm.SetDisplayMessage, dm.GetDisplayMessages, dm.ClearDisplayMessage):
+    V16.lacks(_display, f"{_display.__name__} is 2.x only: OCPP 1.6 has no display messages")
+for _monitoring in (
+    mo.SetVariableMonitoring,
+    mo.SetMonitoringBase,
+    mo.SetMonitoringLevel,
+    mo.ClearVariableMonitoring,
+    mo.GetMonitoringReport,
+):
+    V16.lacks(_monitoring, f"{_monitoring.__name__} is 2.x only: OCPP 1.6 has no monitoring")
+V16.lacks(cu.CustomerInformation, "CustomerInformation is 2.x only: OCPP 1.6 has no such message")
 
 
 @renders(rc.Reset)

@@ -6,7 +6,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from chargegrid.ocpp.commands import customer as cu
+from chargegrid.ocpp.commands import display as dm
 from chargegrid.ocpp.commands import maintenance as m
+from chargegrid.ocpp.commands import monitoring as mo
 from chargegrid.ocpp.commands import provisioning as pv
 from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
@@ -279,3 +282,114 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
         retryInterval=c.retry_interval,
     )
     return Rendered("UpdateFirmware", payload)
+
+
+# ---- device model reports, display messages, monitoring, customer information (2.x only) ----------
+
+
+def _report_target(t: pv.ReportTarget) -> Payload:
+    evse = compact(id=t.evse, connectorId=t.connector) if t.evse is not None else None
+    variable = compact(name=t.variable, instance=t.variable_instance) if t.variable else None
+    return compact(
+        component=compact(name=t.component, instance=t.component_instance, evse=evse), variable=variable
+    )
+
+
+@renders(pv.GetBaseReport)
+def _get_base_report(c: pv.GetBaseReport, v: OcppVersion) -> Rendered:
+    return Rendered("GetBaseReport", {"requestId": c.request_id, "reportBase": c.report_base})
+
+
+@renders(pv.GetReport)
+def _get_report(c: pv.GetReport, v: OcppVersion) -> Rendered:
+    payload = compact(
+        requestId=c.request_id,
+        componentCriteria=list(c.criteria) or None,
+        componentVariable=[_report_target(t) for t in c.targets] or None,
+    )
+    return Rendered("GetReport", payload)
+
+
+@renders(dm.SetDisplayMessage)
+def _set_display_message(c: dm.SetDisplayMessage, v: OcppVersion) -> Rendered:
+    content = compact(format=c.message.format, language=c.message.language, content=c.message.text)
+    message = compact(
+        id=c.message_id,
+        priority=c.priority,
+        state=c.state,
+        startDateTime=format_time(c.start) if c.start else None,
+        endDateTime=format_time(c.end) if c.end else None,
+        transactionId=c.transaction_id,
+        message=content,
+    )
+    return Rendered("SetDisplayMessage", {"message": message})
+
+
+@renders(dm.GetDisplayMessages)
+def _get_display_messages(c: dm.GetDisplayMessages, v: OcppVersion) -> Rendered:
+    payload = compact(requestId=c.request_id, id=list(c.ids) or None, priority=c.priority, state=c.state)
+    return Rendered("GetDisplayMessages", payload)
+
+
+@renders(dm.ClearDisplayMessage)
+def _clear_display_message(c: dm.ClearDisplayMessage, v: OcppVersion) -> Rendered:
+    return Rendered("ClearDisplayMessage", {"id": c.message_id})
+
+
+@renders(mo.SetVariableMonitoring)
+def _set_variable_monitoring(c: mo.SetVariableMonitoring, v: OcppVersion) -> Rendered:
+    data = []
+    for item in c.items:
+        target = _component_variable(item)
+        target.pop("attributeType", None)
+        monitor = compact(
+            id=item.id, transaction=item.transaction, value=item.value, type=item.type, severity=item.severity
+        )
+        data.append({**monitor, **target})
+    return Rendered("SetVariableMonitoring", {"setMonitoringData": data}, read=_accepted_with_results)
+
+
+@renders(mo.SetMonitoringBase)
+def _set_monitoring_base(c: mo.SetMonitoringBase, v: OcppVersion) -> Rendered:
+    return Rendered("SetMonitoringBase", {"monitoringBase": c.base})
+
+
+@renders(mo.SetMonitoringLevel)
+def _set_monitoring_level(c: mo.SetMonitoringLevel, v: OcppVersion) -> Rendered:
+    return Rendered("SetMonitoringLevel", {"severity": c.severity})
+
+
+@renders(mo.ClearVariableMonitoring)
+def _clear_variable_monitoring(c: mo.ClearVariableMonitoring, v: OcppVersion) -> Rendered:
+    return Rendered("ClearVariableMonitoring", {"id": list(c.ids)}, read=_accepted_with_results)
+
+
+@renders(mo.GetMonitoringReport)
+def _get_monitoring_report(c: mo.GetMonitoringReport, v: OcppVersion) -> Rendered:
+    payload = compact(
+        requestId=c.request_id,
+        monitoringCriteria=list(c.criteria) or None,
+        componentVariable=[_report_target(t) for t in c.targets] or None,
+    )
+    return Rendered("GetMonitoringReport", payload)
+
+
+@renders(cu.CustomerInformation)
+def _customer_information(c: cu.CustomerInformation, v: OcppVersion) -> Rendered:
+    certificate = None
+    if c.certificate is not None:
+        certificate = {
+            "hashAlgorithm": c.certificate.hash_algorithm,
+            "issuerNameHash": c.certificate.issuer_name_hash,
+            "issuerKeyHash": c.certificate.issuer_key_hash,
+            "serialNumber": c.certificate.serial_number,
+        }
+    payload = compact(
+        requestId=c.request_id,
+        report=c.report,
+        clear=c.clear,
+        customerIdentifier=c.customer_identifier,
+        idToken={"idToken": c.id_token, "type": c.id_token_type} if c.id_token else None,
+        customerCertificate=certificate,
+    )
+    return Rendered("CustomerInformation", payload)

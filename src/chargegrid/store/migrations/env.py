@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from chargegrid.store import command_models, payment_models  # noqa: F401  (registers their tables)
+from chargegrid.store import (  # noqa: F401  (registers their tables)
+    command_models,
+    device_model_tables,
+    payment_models,
+)
 from chargegrid.store.models import Base
 
 connection = context.config.attributes.get("connection")

@@ -1,8 +1,8 @@
 """security: charge point security profiles and rotated passwords, implausible-transaction flags,
 issued certificates, security events
 
-Revision ID: 0005_security
-Revises: 0004
+Revision ID: 0007_security
+Revises: 0006_device_model
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0005_security"
-down_revision = "0004"
+revision = "0007_security"
+down_revision = "0006_device_model"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,126 @@
+"""The sequencer: gives committed outbox rows their `position`, the order every consumer follows.
+
+Why not follow the autoincrement `seq`? On PostgreSQL several transactions write at once (the edge's
+write lanes, API routes), and one that took seq 103 may commit after one that took 105: a reader that
+moved its cursor to 105 would never see 103. The sequencer runs on one node at a time (a lease); each
+round numbers the rows that have become visible since the last round, in one transaction, so positions
+only ever grow in commit order and a consumer following `position` skips nothing. On SQLite (one
+writer) the same code runs; it just never sees such a gap.
+
+The lease holder also deletes events older than the retention setting, and old delivery attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chargegrid.store import leases
+from chargegrid.store.integration_models import OutboxEvent, WebhookDelivery
+from chargegrid.store.models import utcnow
+
+log = logging.getLogger("chargegrid.events")
+
+LEASE = "events-sequencer"
+BATCH = 2000
+
+_table = cast(Table, OutboxEvent.__table__)
+_SET_POSITION = update(_table).where(_table.c.seq == bindparam("b_seq")).values(position=bindparam("b_pos"))
+
+
+async def has_unnumbered(db: AsyncSession) -> bool:
+    """A read-only look first, so an idle node does not commit (and, on SQLite, fsync) every tick."""
+    return await db.scalar(select(OutboxEvent.seq).where(OutboxEvent.position.is_(None)).limit(1)) is not None
+
+
+async def sequence_once(db: AsyncSession, owner: str, lease_ttl: float) -> int:
+    """Number the unnumbered committed rows (in the caller's transaction); how many got a position."""
+    if not await leases.take(db, LEASE, owner, lease_ttl):
+        return 0
+    pending = (
+        await db.scalars(
+            select(OutboxEvent.seq)
+            .where(OutboxEvent.position.is_(None))
+            .order_by(OutboxEvent.seq)
+            .limit(BATCH)
+        )
+    ).all()
+    if not pending:
+        return 0
+    top = await db.scalar(select(func.max(OutboxEvent.position))) or 0
+    await db.execute(_SET_POSITION, [{"b_seq": seq, "b_pos": top + i} for i, seq in enumerate(pending, 1)])
+    return len(pending)
+
+
+async def prune(db: AsyncSession, retention_days: float) -> None:
+    cutoff = utcnow() - timedelta(days=retention_days)
+    await db.execute(delete(OutboxEvent).where(OutboxEvent.time < cutoff, OutboxEvent.position.is_not(None)))
+    await db.execute(delete(WebhookDelivery).where(WebhookDelivery.time < cutoff))
+
+
+class Sequencer:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        owner: str,
+        *,
+        interval: float,
+        retention_days: float,
+        lease_ttl: float = 15.0,
+    ) -> None:
+        self._sessions = sessions
+        self._owner = owner
+        self._interval = interval
+        self._retention_days = retention_days
+        self._lease_ttl = lease_ttl
+        self._wake = asyncio.Event()
+        self.stopping = False
+        # Called after each round that numbered something: the webhook worker and the live streams wake.
+        self.listeners: list[Callable[[], None]] = []
+
+    def poke(self) -> None:
+        """Something was just committed here: number it now instead of at the next tick."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the round in progress and return (no cancellation in the middle of a database call)."""
+        self.stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        await leases.ensure_row(self._sessions, LEASE)
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + 5
+        while not self.stopping:
+            try:
+                numbered = 0
+                async with self._sessions() as db:
+                    work = await has_unnumbered(db)
+                if work:
+                    async with self._sessions.begin() as db:
+                        numbered = await sequence_once(db, self._owner, self._lease_ttl)
+                if numbered:
+                    for listener in self.listeners:
+                        listener()
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + 300
+                    async with self._sessions.begin() as db:
+                        if await leases.take(db, LEASE, self._owner, self._lease_ttl):
+                            await prune(db, self._retention_days)
+                if numbered == BATCH:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the events sequencer failed; trying again")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            except TimeoutError:
+                pass

@@ -1,0 +1,190 @@
+"""Who may open an OCPP websocket: subprotocol, charge point id, registration policy, Basic auth.
+
+Transport-independent: the edge hands in what it read from the handshake (`HandshakeRequest`, with the
+TLS facts in the ASGI TLS-extension shape) and gets back either `Admitted` or a `Refusal` it answers
+before the upgrade as plain HTTP. Every refusal's text says what to do: 400 no common subprotocol or a
+bad id, 404 unknown charger (policy `reject`), 401 bad credentials, 403 a connection below the charger's
+security profile, 429/503 password-guessing budgets (`ocpp.security_gate`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chargegrid.domain.registration import (
+    CHARGE_POINT_ID_RULE,
+    Admission,
+    admit_unknown,
+    is_valid_charge_point_id,
+)
+from chargegrid.ocpp import security_gate
+from chargegrid.ocpp.context import EdgeContext
+from chargegrid.ocpp.versions import OcppVersion, negotiate
+from chargegrid.store import charge_points as cp_store
+from chargegrid.store.models import ChargePoint, ConnectorStatus
+
+log = logging.getLogger("chargegrid.edge")
+
+
+class TlsFacts(TypedDict):
+    """The ASGI TLS extension (`scope["extensions"]["tls"]`) for a connection that came over TLS.
+
+    `client_cert_chain` holds the verified client certificate as PEM (leaf first; empty when the charger
+    sent none: profile 2 chargers have none). `client_cert_name` is its subject as an RFC 4514 string,
+    `client_cert_error` is None because a certificate that fails verification against the client CA
+    never completes the TLS handshake. `tls_version` (0x0303, 0x0304) and `cipher_suite` (IANA id) are ints.
+    """
+
+    tls_used: bool
+    client_cert_chain: list[str]
+    client_cert_name: str | None
+    client_cert_error: str | None
+    tls_version: int | None
+    cipher_suite: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeRequest:
+    """What admission needs from a websocket handshake, whatever transport read it."""
+
+    charge_point_id: str
+    subprotocols: Sequence[str]
+    headers: Mapping[str, str]  # lower-case names
+    remote: str
+    extensions: Mapping[str, Any] = field(default_factory=dict)  # {"tls": TlsFacts} over TLS
+
+    @property
+    def tls(self) -> TlsFacts | None:
+        tls: TlsFacts | None = self.extensions.get("tls")
+        return tls
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    status: int
+    text: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    charge_point_id: str
+    version: OcppVersion
+    name: str | None
+    registration_status: str
+    known_connectors: Sequence[Any]
+
+
+def client_cert_common_name(tls: TlsFacts | None) -> str | None:
+    """The subject CN of the verified client certificate, or None (no TLS or no certificate)."""
+    if not tls or not tls["client_cert_chain"]:
+        return None
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    cert = x509.load_pem_x509_certificate(tls["client_cert_chain"][0].encode())
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else None
+
+
+Found = tuple[ChargePoint | None, list[ConnectorStatus]]
+
+
+class ChargePointLookup:
+    """The admission reads of many handshakes at once: one query pair for every id asked for meanwhile.
+
+    In a boot storm thousands of chargers connect within a second; reading each one's record and
+    connectors in its own session queued them on the connection pool (and on aiosqlite's thread, one hop
+    per statement). Ids asked for while a batch is being read form the next batch.
+    """
+
+    def __init__(self, db: async_sessionmaker[AsyncSession], max_batch: int = 500) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._waiting: dict[str, list[asyncio.Future[Found]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def get(self, charge_point_id: str) -> Found:
+        future: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(charge_point_id, []).append(future)
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read())
+        return await future
+
+    async def _read(self) -> None:
+        try:
+            while self._waiting:
+                await asyncio.sleep(0)  # the handshakes of this loop iteration join the batch
+                ids = list(itertools.islice(self._waiting, self._max_batch))
+                waiting = {cp_id: self._waiting.pop(cp_id) for cp_id in ids}
+                try:
+                    async with self._db() as db:
+                        found = await cp_store.get_many(db, ids)
+                        rows = await cp_store.connectors(db, list(found))
+                except Exception as exc:
+                    for futures in waiting.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                by_id: dict[str, list[ConnectorStatus]] = {}
+                for row in rows:
+                    by_id.setdefault(row.charge_point_id, []).append(row)
+                for cp_id, futures in waiting.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result((found.get(cp_id), by_id.get(cp_id, [])))
+        finally:
+            self._reader = None
+
+
+async def admit(
+    ctx: EdgeContext, request: HandshakeRequest, lookup: ChargePointLookup | None = None
+) -> Admitted | Refusal:
+    """Decide whether this handshake may become an OCPP session (`lookup` batches the reads)."""
+    cp_id, remote = request.charge_point_id, request.remote
+    version = negotiate(list(request.subprotocols))
+    if version is None:
+        offered = ", ".join(request.subprotocols) or "none"
+        return Refusal(
+            400,
+            f"No supported OCPP subprotocol offered ({offered}); "
+            "offer one of ocpp2.1, ocpp2.0.1, ocpp1.6 in Sec-WebSocket-Protocol.",
+        )
+    if not is_valid_charge_point_id(cp_id):
+        return Refusal(400, f"Charge point id must be {CHARGE_POINT_ID_RULE}.")
+    # The security gate reads the connection in the ASGI scope's terms (and keeps a note in it).
+    scope: dict[str, Any] = {"client": (remote, 0), "extensions": dict(request.extensions)}
+    denied = security_gate.precheck(ctx, scope, request.headers, cp_id)
+    if denied is not None:  # a guessing address or a locked id costs not even a database read
+        return Refusal(denied.status, denied.text, denied.headers)
+
+    cp: ChargePoint | None
+    known: Sequence[ConnectorStatus]
+    if lookup is not None:
+        cp, known = await lookup.get(cp_id)
+    else:
+        async with ctx.db() as db:
+            cp = await cp_store.get(db, cp_id)
+            known = await cp_store.connectors(db, [cp_id]) if cp is not None else []
+    if cp is None:
+        admission = admit_unknown(ctx.settings.unknown_chargers)
+        if admission is Admission.refuse:
+            log.info("refused unknown charge point %r from %s", cp_id, remote)
+            return Refusal(404, f"Unknown charge point {cp_id!r}: an operator must add it first.")
+        # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
+        cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
+        log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
+    denied, _who = await security_gate.check(
+        ctx, scope, request.headers, cp_id, cp.security_profile, cp.password_hash, cp.password_hash_next
+    )
+    if denied is not None:
+        return Refusal(denied.status, denied.text, denied.headers)
+    return Admitted(cp_id, version, cp.name, cp.registration_status, known)
