@@ -6,12 +6,13 @@ can make us run one per handshake can keep both cores busy and delay every hones
 1. a password this charger already proved is recognised by a keyed digest, with no argon2 at all
    (`domain.credentials.cached_charger_key`) - a known charger reconnecting is never throttled;
 2. budgets are checked *before* any hashing, most even before the charge point is read: an address
-   has at most `pending_per_address` handshakes with unproven passwords in admission at once; an
-   address with `failures_per_address` failures in the window is refused at once (429); a charge point
-   id with `failures_per_charge_point` failures is locked for the rest of the window (429); when
-   failures network-wide exceed `global_failures` in the window (an attack from many addresses), an
-   address that has failed even once is refused at once;
-3. one check per address at a time; at most `concurrency` argon2 checks run, plus `reserved` more
+   that failed recently has at most `pending_per_address` handshakes with unproven passwords in
+   admission at once and one password check at a time; an address with `failures_per_address`
+   failures in the window is refused at once (429); a charge point id with
+   `failures_per_charge_point` failures is locked for the rest of the window (429); when failures
+   network-wide exceed `global_failures` in the window (an attack from many addresses), an address
+   that has failed even once is refused at once;
+3. at most `concurrency` argon2 checks run, plus `reserved` more
    only for clean checks - address and id without recent failures, no other check for that id under
    way (an honest charger's first connection does not wait behind guessers), and at most `queue`
    wait. A free slot goes first to a clean check, then by arrival, and no suspect check starts while a
@@ -106,7 +107,7 @@ class AuthThrottle:
         self._queue = queue
         self._running = {"shared": 0, "clean": 0}
         self._waiters: list[_Waiter] = []
-        self._in_flight: set[str] = set()
+        self._in_flight: Counter[str] = Counter()  # address → checks waiting or hashing
         self._checking: Counter[str] = Counter()  # charge point id → checks running or waiting
         self.pending_per_address = pending_per_address
         self._admitting: dict[str, list[float]] = {}  # address → when its places lapse
@@ -145,9 +146,12 @@ class AuthThrottle:
             or self._charge_points.count(charge_point_id, now)[0] > 0
         )
 
-    def admit(self, address: str) -> Refusal | None:
-        """Take one of the address's `pending_per_address` places for a handshake that brings an unproven
-        password, before the charge point is even read; `admitted` gives it back (or it lapses)."""
+    def admit(self, address: str) -> Refusal | bool:
+        """For an address that failed recently: take one of its `pending_per_address` places for a
+        handshake that brings an unproven password, before the charge point is even read (True; `admitted`
+        gives it back, or it lapses). False when the address needs none."""
+        if not self._failing(address):
+            return False  # no place needed (and none taken)
         now = time.monotonic()
         places = [t for t in self._admitting.get(address, ()) if t > now]
         if len(places) >= self.pending_per_address:
@@ -157,11 +161,15 @@ class AuthThrottle:
         self._admitting[address] = places
         while len(self._admitting) > self._max_entries:
             self._admitting.pop(next(iter(self._admitting)))
-        return None
+        return True
+
+    def _failing(self, address: str) -> bool:
+        return self._addresses.count(address, time.monotonic())[0] > 0
 
     def busy(self, address: str) -> Refusal | None:
-        """A password check for this address is already waiting or hashing: one at a time."""
-        if address in self._in_flight:
+        """An address that failed recently gets one password check at a time (an honest boot storm
+        behind one NAT address, which never fails, is not limited here)."""
+        if self._in_flight[address] and self._failing(address):
             return Refusal(429, 1, f"a password check for {address} is already running; one at a time")
         return None
 
@@ -187,7 +195,7 @@ class AuthThrottle:
         if slot is None and len(self._waiters) >= self._queue and not (clean and self._evict_suspect(now)):
             self._done_checking(charge_point_id)
             return Refusal(503, 1, BUSY)
-        self._in_flight.add(address)
+        self._in_flight[address] += 1
         try:
             if slot is None:
                 slot = await self._wait(_Waiter(address, charge_point_id, next(self._sequence)))
@@ -198,7 +206,9 @@ class AuthThrottle:
             finally:
                 self._release(slot)
         finally:
-            self._in_flight.discard(address)
+            self._in_flight[address] -= 1
+            if self._in_flight[address] <= 0:
+                del self._in_flight[address]
             self._done_checking(charge_point_id)
 
     def _done_checking(self, charge_point_id: str) -> None:

@@ -124,7 +124,7 @@ def _throttled(refusal: Refusal, label: str) -> Denied:
 
 
 def precheck(
-    ctx: EdgeContext, scope: Mapping[str, Any], headers: Mapping[str, str], cp_id: str
+    ctx: EdgeContext, scope: dict[str, Any], headers: Mapping[str, str], cp_id: str
 ) -> Denied | None:
     """Refuse at once, before the charge point is even read, a connection that brings a password from
     an address or for an id over its failure budget - unless it is a password this charger proved."""
@@ -134,11 +134,14 @@ def precheck(
     if given[0] == cp_id and credentials.cached_for(cp_id, given[1]):
         return None
     address = identity.client_address(scope, headers, ctx.trust.proxies)
-    refusal = ctx.throttle.check(address, cp_id) or ctx.throttle.busy(address) or ctx.throttle.admit(address)
-    if refusal is not None:
-        return _throttled(refusal, "throttled")
-    scope[_ADMITTING] = address  # type: ignore[index]  # `check` gives the place back
-    return None
+    refusal = ctx.throttle.check(address, cp_id) or ctx.throttle.busy(address)
+    if refusal is None:
+        place = ctx.throttle.admit(address)
+        if isinstance(place, Refusal):
+            refusal = place
+        elif place:
+            scope[_ADMITTING] = address  # `check` gives the place back
+    return None if refusal is None else _throttled(refusal, "throttled")
 
 
 async def check(
