@@ -16,13 +16,13 @@ from typing import Any
 import orjson
 
 from chargegrid.domain import security_events as kinds
+from chargegrid.domain import stations
 from chargegrid.metrics import CRITICAL_SECURITY_EVENTS
 from chargegrid.ocpp.rpc import CallTimeout, ChargerError, Payload, SessionClosed
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import Handlers, parse_time
 from chargegrid.security.certificate_authority import CsrRejected, check_csr
 from chargegrid.store import Db
-from chargegrid.store import events as events_store
 from chargegrid.store import security as security_store
 
 log = logging.getLogger("chargegrid.edge.certificates")
@@ -138,7 +138,7 @@ async def security_event_notification(h: Handlers, p: Payload) -> Payload:
             when=when,
             address=h.session.remote or None,
         )
-        events_store.add_event(db, h.cp_id, "SecurityEventNotification", p, when)
+        await stations.event(db, h.cp_id, "SecurityEventNotification", p, when)  # + the integrators' event
 
     await h.ctx.writer.run(h.cp_id, write)
     return {}
