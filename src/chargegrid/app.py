@@ -14,15 +14,23 @@ from pydantic import ValidationError
 from chargegrid import __version__
 from chargegrid.api import (
     admin_api,
+    certificates_installed,
+    charging_profiles,
     core_api,
+    cost,
     customer_information,
     device_model,
     display_messages,
+    firmware,
     integrations_api,
+    local_list,
+    logs,
     monitoring,
     operator_api,
     payments_api,
     raw_messages,
+    reservations,
+    sites,
     transaction_status,
 )
 from chargegrid.api.health import router as health_router
@@ -30,6 +38,7 @@ from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
 from chargegrid.config import Settings
+from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
 from chargegrid.domain.plausibility import Limits
 from chargegrid.events.outbox import TransactionUpdates
@@ -59,6 +68,14 @@ FACES = (
     monitoring,
     customer_information,
     raw_messages,
+    reservations,
+    local_list,
+    logs,
+    firmware,
+    cost,
+    certificates_installed,
+    charging_profiles,
+    sites,
     admin_api,
     operator_api,
     payments_api,
@@ -106,6 +123,8 @@ def create_app(settings: Settings) -> FastAPI:
         events = Events(settings, db, writer, registry)
         commands = Commands(registry)
         commands.listeners.append(events.on_command)
+        # Reservations, local lists, log/firmware requests and certificates are kept for every face.
+        commands.listeners.append(operation_records.listener(writer.run))
         key_usage = KeyUsage(db)
         services = Services(
             settings=settings,

@@ -67,6 +67,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"chargegrid: TLS file not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        print(
+            f"chargegrid: port {args.port} on {args.host} is already taken{busy}. Stop that server "
+            f"first, or start this one on another port with --port.",
+            file=sys.stderr,
+        )
+        return 1
+    from chargegrid.ui import routes as ui_routes
+
+    ui_routes.listen_url = ui_routes.url_for_people(args.host, args.port)
     app = create_app(settings)
     config, listener = uvicorn_config(
         app,
@@ -88,6 +99,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     uvicorn.Server(config).run()
     return 0
+
+
+def _port_in_use(host: str, port: int) -> str:
+    """'' when the port is free; else what holds it, so a second server never starts silently."""
+    import socket
+
+    import httpx
+
+    probe = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    try:
+        with socket.create_connection((probe, port), timeout=1):
+            pass
+    except OSError:
+        return ""
+    try:
+        health = httpx.get(f"http://{probe}:{port}/health", timeout=2)
+        if "connectedChargers" in health.text:
+            return f" by a running Chargegrid (http://{probe}:{port}/)"
+    except httpx.HTTPError:
+        pass
+    return " by another program"
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

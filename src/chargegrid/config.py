@@ -97,6 +97,16 @@ class UiSettings(BaseModel):
     session_max_hours: float = Field(default=24, gt=0, description="Log out this long after login")
 
 
+class DataTransferSettings(BaseModel):
+    """The vendor-specific DataTransfer messages this server understands (from chargers)."""
+
+    vendors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='vendorId → the messageIds understood, e.g. {"com.example": ["ping"]}; "*" accepts '
+        "any messageId. Other vendors get UnknownVendorId, other messageIds UnknownMessageId",
+    )
+
+
 class TlsSettings(BaseModel):
     """TLS on the node's port: `wss://` and `https://` (OCPP security profiles 2 and 3)."""
 
@@ -227,6 +237,7 @@ class Settings(BaseSettings):
     ui: UiSettings = UiSettings()
     tls: TlsSettings = TlsSettings()
     edge: EdgeSettings = EdgeSettings()
+    data_transfer: DataTransferSettings = DataTransferSettings()
     events: EventSettings = EventSettings()
     security: SecuritySettings = SecuritySettings()
     ca: CaSettings = CaSettings()

@@ -16,6 +16,8 @@ from chargegrid.ocpp.sessions import SessionRegistry
 if TYPE_CHECKING:
     from chargegrid.events.service import Events
     from chargegrid.payments.service import PaymentService
+    from chargegrid.smart_charging.load_manager import LoadManager
+    from chargegrid.smart_charging.profiles import ProfileKeeper
     from chargegrid.store.api_keys import KeyUsage
 
 
@@ -34,3 +36,6 @@ class Services:
     # Events out (outbox sequencer, webhooks, live stream) and API keys' last-use times; set at start-up.
     events: Events | None = None
     key_usage: KeyUsage | None = None
+    # Set by the smart charging face at start-up.
+    profiles: ProfileKeeper | None = None
+    load_manager: LoadManager | None = None

@@ -35,6 +35,11 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ("GET", "/charging-stations", None, "read"),
     ("POST", "/charging-stations/CP1/commands", ["UnlockConnector", {"connectorId": 1}], "command"),
     ("POST", "/API/Payments/Create", {}, "payments"),
+    ("GET", "/API/Reservations", None, "read"),
+    ("GET", "/API/Logs/CP1", None, "read"),
+    ("GET", "/API/Firmware/CP1", None, "read"),
+    ("POST", "/API/LocalList/CP1", None, "command"),
+    ("GET", "/API/Certificates/CP1/Installed", None, "command"),  # asks the charger
     ("GET", "/API/Keys", None, "admin"),
     ("GET", "/API/Webhooks", None, "admin"),
     ("GET", "/API/Audit", None, "admin"),

@@ -111,17 +111,17 @@ async def test_local_list(server: RunningServer, charger: Any) -> None:
 
 async def test_diagnostics_and_firmware(server: RunningServer, charger: Any) -> None:
     async with server.api() as api:
-        for command in ("GetDiagnostics", "GetLog"):
-            answer = await api.get(f"/API/{command}/CP1", params={"location": "ftp://logs.example/up"})
-            assert answer.status_code == 200 and answer.json()["status"] == "Accepted"
-            if is16(charger):
-                assert answer.json()["fileName"] == "diag-1.zip"
-                assert charger.rec.last("GetDiagnostics") == {"location": "ftp://logs.example/up"}
-            else:
-                assert answer.json()["filename"] == "log-1.zip"
-                wire = charger.rec.last("GetLog")
-                assert wire["log"] == {"remote_location": "ftp://logs.example/up"}
-                assert wire["log_type"] == "DiagnosticsLog"
+        # (/API/GetLog is its own command now: tests/api/test_logs_and_firmware.py)
+        answer = await api.get("/API/GetDiagnostics/CP1", params={"location": "ftp://logs.example/up"})
+        assert answer.status_code == 200 and answer.json()["status"] == "Accepted"
+        if is16(charger):
+            assert answer.json()["fileName"] == "diag-1.zip"
+            assert charger.rec.last("GetDiagnostics") == {"location": "ftp://logs.example/up"}
+        else:
+            assert answer.json()["filename"] == "log-1.zip"
+            wire = charger.rec.last("GetLog")
+            assert wire["log"] == {"remote_location": "ftp://logs.example/up"}
+            assert wire["log_type"] == "DiagnosticsLog"
         missing = await api.get("/API/GetDiagnostics/CP1")
         assert missing.status_code == 400 and "location" in missing.json()["detail"]
 

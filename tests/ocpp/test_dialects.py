@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chargegrid.domain.charging_profiles import ChargingProfile, Purpose
 from chargegrid.domain.limits import Limit
 from chargegrid.ocpp import schemas
 from chargegrid.ocpp.commands import (
@@ -15,27 +16,34 @@ from chargegrid.ocpp.commands import (
     ChangeAvailability,
     ChangeConfiguration,
     ClearCache,
+    ClearChargingProfile,
     ClearDisplayMessage,
     ClearLimit,
     ClearVariableMonitoring,
     Command,
+    CostUpdated,
     CustomerInformation,
     DataTransfer,
+    DeleteCertificate,
     GetBaseReport,
+    GetChargingProfiles,
     GetCompositeSchedule,
     GetConfiguration,
     GetDiagnostics,
     GetDisplayMessages,
+    GetInstalledCertificateIds,
     GetLocalListVersion,
     GetLog,
     GetMonitoringReport,
     GetReport,
     GetTransactionStatus,
     GetVariables,
+    InstallCertificate,
     InvalidCommand,
     LocalListEntry,
     MessageContent,
     MonitorSetting,
+    PublishFirmware,
     RawMessage,
     RemoteStart,
     RemoteStop,
@@ -43,6 +51,7 @@ from chargegrid.ocpp.commands import (
     ReserveNow,
     Reset,
     SendLocalList,
+    SetChargingProfile,
     SetDisplayMessage,
     SetLimit,
     SetMonitoringBase,
@@ -51,6 +60,7 @@ from chargegrid.ocpp.commands import (
     SetVariables,
     TriggerMessage,
     UnlockConnector,
+    UnpublishFirmware,
     UnsupportedCommand,
     UpdateFirmware,
     VariableRef,
@@ -64,12 +74,64 @@ from chargegrid.ocpp.dialects.v16 import V16
 from chargegrid.ocpp.versions import OcppVersion
 
 WHEN = datetime(2030, 1, 31, 18, 0, tzinfo=UTC)
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+HASH = CertificateHash(
+    hash_algorithm="SHA256", issuer_name_hash="aa", issuer_key_hash="bb", serial_number="01"
+)
+
+# Version-neutral profiles of every purpose and kind, as the API receives them (camelCase JSON).
+PERIODS = [{"startPeriod": 0, "limit": 16, "numberPhases": 3}, {"startPeriod": 3600, "limit": 8.5}]
+STATION_MAX = ChargingProfile.model_validate(
+    {
+        "id": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "ChargePointMaxProfile",
+        "chargingProfileKind": "Absolute",
+        "validFrom": "2030-01-01T00:00:00Z",
+        "validTo": "2030-12-31T00:00:00Z",
+        "chargingSchedule": {
+            "startSchedule": "2030-01-31T18:00:00Z",
+            "duration": 7200,
+            "chargingRateUnit": "W",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 22000}],
+        },
+    }
+)
+TX_DEFAULT_WEEKLY = ChargingProfile.model_validate(
+    {
+        "id": 2,
+        "stackLevel": 1,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Recurring",
+        "recurrencyKind": "Weekly",
+        "chargingSchedule": [
+            {
+                "startSchedule": "2030-01-28T00:00:00Z",
+                "chargingRateUnit": "A",
+                "chargingSchedulePeriod": PERIODS,
+                "minChargingRate": 6,
+            }
+        ],
+    }
+)
+TX_RELATIVE = ChargingProfile.model_validate(
+    {
+        "id": 3,
+        "stackLevel": 2,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "transactionId": 5,
+        "chargingSchedule": {"chargingRateUnit": "A", "duration": 600, "chargingSchedulePeriod": PERIODS},
+    }
+)
+REMOTE_START_PROFILE = TX_RELATIVE.model_copy(update={"transaction_id": None})
 
 # One instance of every command type, in a shape every version that has the command accepts.
 SAMPLES: list[Command] = [
     Reset(hard=True),
     UnlockConnector(connector=2),
     RemoteStart(connector=1, id_tag="TAG1", remote_start_id=7),
+    RemoteStart(connector=1, id_tag="TAG1", charging_profile=REMOTE_START_PROFILE),
     RemoteStop(transaction_id=5, charger_transaction_id="tx-5"),
     TriggerMessage(message="StatusNotification", connector=1),
     ChangeAvailability(connector=1, operative=False),
@@ -82,6 +144,15 @@ SAMPLES: list[Command] = [
     SetVariables(items=(VariableValue(component="OCPPCommCtrlr", variable="HeartbeatInterval", value="60"),)),
     SetLimit(connector=1, limit=Limit(16, "A")),
     ClearLimit(connector=1),
+    SetChargingProfile(connector=0, profile=STATION_MAX),
+    SetChargingProfile(connector=1, profile=TX_DEFAULT_WEEKLY),
+    SetChargingProfile(connector=1, profile=TX_RELATIVE, charger_transaction_id="tx-5"),
+    ClearChargingProfile(profile_id=2),
+    ClearChargingProfile(connector=1, purpose=Purpose.TxDefaultProfile, stack_level=1),
+    ClearChargingProfile(purpose=Purpose.ChargingStationMaxProfile),
+    ClearChargingProfile(),
+    GetChargingProfiles(request_id=4, connector=1, purpose=Purpose.TxProfile),
+    GetChargingProfiles(profile_ids=(1, 2)),
     GetCompositeSchedule(connector=1, duration=3600, unit="W"),
     ReserveNow(connector=1, id_tag="TAG1", expiry=WHEN, reservation_id=3, group_id_tag="GROUP"),
     CancelReservation(reservation_id=3),
@@ -89,6 +160,12 @@ SAMPLES: list[Command] = [
     GetLocalListVersion(),
     GetDiagnostics(location="ftp://example.com/up"),
     GetLog(log_type="SecurityLog", location="ftp://example.com/up", oldest=WHEN),
+    PublishFirmware(location="https://example.com/fw.bin", checksum="0" * 32, request_id=4),
+    UnpublishFirmware(checksum="0" * 32),
+    InstallCertificate(certificate_type="CSMSRootCertificate", certificate=PEM),
+    GetInstalledCertificateIds(certificate_types=("ManufacturerRootCertificate",)),
+    DeleteCertificate(certificate=HASH),
+    CostUpdated(total_cost=12.5, charger_transaction_id="tx-5"),
     UpdateFirmware(location="https://example.com/fw.bin", retrieve=WHEN),
     UpdateFirmware(
         location="https://example.com/fw.bin", retrieve=WHEN, signing_certificate="PEM", signature="c2ln"
@@ -187,6 +264,10 @@ def test_same_command_in_both_generations() -> None:
             ReserveNow(connector=1, id_tag="T", expiry=WHEN, reservation_id=1, connector_type="cType2"),
             "2.x only",
         ),
+        (PublishFirmware(location="https://x", checksum="ab"), "PublishFirmware is 2.x only"),
+        (CostUpdated(total_cost=1, charger_transaction_id="t"), "CostUpdated is 2.x only"),
+        (InstallCertificate(certificate_type="V2GRootCertificate", certificate=PEM), "2.x only"),
+        (GetInstalledCertificateIds(), "one certificateType at a time"),
         (RawMessage(action="GetBaseReport", payload={"requestId": 1, "reportBase": "FullInventory"}), "1.6"),
     ],
 )
@@ -216,3 +297,33 @@ def test_raw_message_names_the_allowed_actions_of_the_version() -> None:
     assert "GetBaseReport" in str(caught.value)
     rendered = V2X.render(RawMessage(action="UsePriorityCharging", payload={"a": 1}), OcppVersion.v21)
     assert rendered.caller_payload and rendered.payload == {"a": 1}
+
+
+def test_certificates_in_each_generation() -> None:
+    install = V16.render(
+        InstallCertificate(certificate_type="CSMSRootCertificate", certificate=PEM), OcppVersion.v16
+    )
+    assert install.payload == {"certificateType": "CentralSystemRootCertificate", "certificate": PEM}
+    listing = V16.render(
+        GetInstalledCertificateIds(certificate_types=("CSMSRootCertificate",)), OcppVersion.v16
+    )
+    assert listing.payload == {"certificateType": "CentralSystemRootCertificate"}
+    answer = {"status": "Accepted", "certificateHashData": [HASH_WIRE]}
+    assert listing.read(answer)[1]["certificates"] == [
+        {"certificateType": "CSMSRootCertificate", **HASH_WIRE}
+    ]
+    every = V2X.render(GetInstalledCertificateIds(), OcppVersion.v201)
+    assert every.payload == {}
+    chain = {"certificateType": "V2GCertificateChain", "certificateHashData": HASH_WIRE}
+    status, data = every.read({"status": "Accepted", "certificateHashDataChain": [chain]})
+    assert (status, data["certificates"]) == (
+        "Accepted",
+        [{"certificateType": "V2GCertificateChain", **HASH_WIRE}],
+    )
+    oem = InstallCertificate(certificate_type="OEMRootCertificate", certificate=PEM)
+    with pytest.raises(InvalidCommand, match=r"2\.1 only"):
+        V2X.render(oem, OcppVersion.v201)
+    schemas.validate(OcppVersion.v21, "InstallCertificate", V2X.render(oem, OcppVersion.v21).payload)
+
+
+HASH_WIRE = {"hashAlgorithm": "SHA256", "issuerNameHash": "aa", "issuerKeyHash": "bb", "serialNumber": "01"}

@@ -16,6 +16,8 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
+from ocpp.v21 import ChargePoint as ChargePoint21
+from ocpp.v21 import call as call21
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
@@ -165,6 +167,35 @@ class Charger16(ChargePoint16):
     async def on_get_composite_schedule(self, **kw: Any) -> Any:
         status = await self.rec.got("GetCompositeSchedule", kw, "Accepted")
         return result16.GetCompositeSchedule(status=status, connector_id=kw["connector_id"])
+
+    # Security Extension. GetLog unvalidated, so a test can make the charger answer off the schema.
+    @on("GetLog", skip_schema_validation=True)
+    async def on_get_log(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetLog", kw, "Accepted")
+        return result16.GetLog(status=status, filename="log-16.zip")
+
+    @on("SignedUpdateFirmware")
+    async def on_signed_update_firmware(self, **kw: Any) -> Any:
+        return result16.SignedUpdateFirmware(
+            status=await self.rec.got("SignedUpdateFirmware", kw, "Accepted")
+        )
+
+    @on("InstallCertificate")
+    async def on_install_certificate(self, **kw: Any) -> Any:
+        return result16.InstallCertificate(status=await self.rec.got("InstallCertificate", kw, "Accepted"))
+
+    # what GetInstalledCertificateIds lists (CertificateHashData, snake_case), per 1.6 certificate type
+    certificates: dict[str, list[dict[str, str]]] = {}
+
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed_certificate_ids(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetInstalledCertificateIds", kw, "Accepted")
+        listed = self.certificates.get(kw["certificate_type"], [])
+        return result16.GetInstalledCertificateIds(status=status, certificate_hash_data=listed or None)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, **kw: Any) -> Any:
+        return result16.DeleteCertificate(status=await self.rec.got("DeleteCertificate", kw, "Accepted"))
 
 
 class Charger201(ChargePoint201):
@@ -457,8 +488,81 @@ class Charger201(ChargePoint201):
                 )
             )
 
+    @on("PublishFirmware")
+    async def on_publish_firmware(self, **kw: Any) -> Any:
+        return result201.PublishFirmware(status=await self.rec.got("PublishFirmware", kw, "Accepted"))
 
-CHARGERS: dict[str, type[Charger16] | type[Charger201]] = {"ocpp1.6": Charger16, "ocpp2.0.1": Charger201}
+    # What this station reports on GetChargingProfiles: (evseId, chargingProfile in snake_case) pairs.
+    reported_profiles: list[tuple[int, dict[str, Any]]] = []
+
+    @on("GetChargingProfiles")
+    async def on_get_charging_profiles(self, **kw: Any) -> Any:
+        default = "Accepted" if self.reported_profiles else "NoProfiles"
+        return result201.GetChargingProfiles(status=await self.rec.got("GetChargingProfiles", kw, default))
+
+    @after("GetChargingProfiles")
+    async def report_charging_profiles(self, **kw: Any) -> None:
+        """One ReportChargingProfiles per EVSE, the last with tbc false (2.0.1 K09)."""
+        evses = sorted({evse for evse, _ in self.reported_profiles})
+        for index, evse in enumerate(evses):
+            await self.call(
+                call201.ReportChargingProfiles(
+                    request_id=kw["request_id"],
+                    charging_limit_source="CSO",
+                    evse_id=evse,
+                    charging_profile=[p for e, p in self.reported_profiles if e == evse],
+                    tbc=index < len(evses) - 1,
+                )
+            )
+
+    @on("UnpublishFirmware")
+    async def on_unpublish_firmware(self, **kw: Any) -> Any:
+        return result201.UnpublishFirmware(status=await self.rec.got("UnpublishFirmware", kw, "Unpublished"))
+
+    @on("CostUpdated")
+    async def on_cost_updated(self, **kw: Any) -> Any:
+        await self.rec.got("CostUpdated", kw, "Accepted")
+        return result201.CostUpdated()
+
+    @on("InstallCertificate")
+    async def on_install_certificate(self, **kw: Any) -> Any:
+        return result201.InstallCertificate(status=await self.rec.got("InstallCertificate", kw, "Accepted"))
+
+    # what GetInstalledCertificateIds lists: CertificateHashDataChain entries (snake_case)
+    certificates: list[dict[str, Any]] = []
+
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed_certificate_ids(self, **kw: Any) -> Any:
+        status = await self.rec.got("GetInstalledCertificateIds", kw, "Accepted")
+        wanted = kw.get("certificate_type")
+        listed = [c for c in self.certificates if not wanted or c["certificate_type"] in wanted]
+        return result201.GetInstalledCertificateIds(status=status, certificate_hash_data_chain=listed or None)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, **kw: Any) -> Any:
+        return result201.DeleteCertificate(status=await self.rec.got("DeleteCertificate", kw, "Accepted"))
+
+
+class Charger21(ChargePoint21):
+    """A 2.1 station: boots; tests make it send 2.1's own messages with `call`."""
+
+    def __init__(self, cp_id: str, connection: Any) -> None:
+        super().__init__(cp_id, connection, response_timeout=10)
+        self.rec = Recorder()
+
+    async def boot(self, vendor: str = "TestVendor", model: str = "TestModel") -> Any:
+        return await self.call(
+            call21.BootNotification(
+                charging_station={"vendor_name": vendor, "model": model}, reason="PowerUp"
+            )
+        )
+
+
+CHARGERS: dict[str, type[Charger16] | type[Charger201] | type[Charger21]] = {
+    "ocpp1.6": Charger16,
+    "ocpp2.0.1": Charger201,
+    "ocpp2.1": Charger21,
+}
 
 
 @contextlib.asynccontextmanager

@@ -101,15 +101,16 @@ async def test_sessions_expire_when_idle(server_factory: Any) -> None:
             assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/login")
 
 
-async def test_plain_users_see_data_but_not_admin_pages(ui_server: RunningServer) -> None:
-    await add_user(ui_server, "viewer", "viewer-password-1", "user")
+async def test_viewers_see_data_but_not_admin_pages(ui_server: RunningServer) -> None:
+    await add_user(ui_server, "viewer", "viewer-password-1", "viewer")
     async with _client(ui_server) as client:
         await _login(client, "viewer", "viewer-password-1")
         assert (await client.get("/ui/transactions")).status_code == 200
-        refused = await client.get("/ui/chargepoints")
+        assert (await client.get("/ui/chargepoints")).status_code == 200
+        refused = await client.get("/ui/users")
         assert refused.status_code == 403 and "for administrators" in refused.text
         overview = await client.get("/")
-        assert "Charge points" not in overview.text
+        assert "/ui/users" not in overview.text
 
 
 async def test_login_redirects_only_inside_the_site(ui_server: RunningServer) -> None:
@@ -155,11 +156,17 @@ async def test_user_add_command_creates_a_user_who_can_log_in(
             assert (await _login(client, "carol", "pass-word-42")).status_code == 303
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 async def test_user_add_asks_the_password_twice(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers = iter(["first-password", "other-password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr("sys.stdin", _Terminal())
     code = await asyncio.to_thread(main, ["user", "add", "erin", "--database-url", database_url])
     assert code == 2 and "the two passwords differ" in capsys.readouterr().err
 

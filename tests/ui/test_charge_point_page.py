@@ -46,7 +46,9 @@ async def test_each_action_shows_the_chargers_answer(ui_server: RunningServer, p
 
         charger.rec.answers["Reset"] = "Rejected"
         await page.get_by_role("button", name="Reset station").click()
-        await expect(result).to_contain_text("Reset on the station: Rejected — the charger did not do it.")
+        await expect(result).to_contain_text(
+            "Reset (Soft) on the station: Rejected — the charger did not do it."
+        )
         assert charger.rec.last("Reset") == {"type": "Soft"}
 
         await connector.get_by_role("button", name="Unlock").click()

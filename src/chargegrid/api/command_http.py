@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
@@ -28,6 +29,8 @@ from chargegrid.ocpp.commands import Command, Outcome, OutcomeStatus
 from chargegrid.services import Services
 
 log = logging.getLogger("chargegrid.api")
+
+B = TypeVar("B", bound=BaseModel)
 
 # command name → the paths it answers (filled by `command_route`), for 404/400 messages.
 USAGES: dict[str, list[str]] = {}
@@ -164,6 +167,27 @@ def parse_choice(name: str, text: str, choices: dict[str, Any]) -> Any:
     if value is None:
         raise bad_request(f"{name} {text!r} is not allowed: use one of {', '.join(sorted(choices))}")
     return value
+
+
+def parse_json_body(model: type[B], raw: bytes, command: str) -> B:
+    """The request body as `model`, or a 400 naming each field that breaks it."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        raise bad_request(f"{command} body is not valid: {problems}") from None
+
+
+def json_body_doc(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
+    """OpenAPI for a route that reads its JSON body itself (so its other parameters stay query ones)."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
 
 
 # ---- everything else under /API -----------------------------------------------------------------

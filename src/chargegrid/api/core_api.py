@@ -32,6 +32,7 @@ from chargegrid.api.command_http import (
 from chargegrid.api.connectors import check_reported
 from chargegrid.api.device_model import store_variables
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.api.profile_bodies import profile_in_body
 from chargegrid.domain import device_model
 from chargegrid.domain.limits import LimitError, parse_limit
 from chargegrid.events.actors import Scope
@@ -222,13 +223,16 @@ async def change_configuration(
     summary="Start a transaction remotely",
     description="Presents `idTag` to the charger on that connector (0: the charger picks one). 2.x: "
     'RequestStartTransaction on that EVSE with a Central id token. Answer: {"status": "Accepted" | '
-    '"Rejected"}.',
+    '"Rejected"}. A POST may carry `{"chargingProfile": {...}}`: a TxProfile (version-neutral, as for '
+    "/API/ChargingProfiles) for the transaction it starts.",
 )
 async def remote_start(
     request: Request, cp: str = CP, connector: str = CONNECTOR, id_tag: str = Path(alias="idTag")
 ) -> JSONResponse:
     connector_id = parse_int("connectorId", connector)
-    return await run_command(request, cp, RemoteStart(connector=connector_id or None, id_tag=id_tag))
+    profile = await profile_in_body(request, "chargingProfile")
+    command = RemoteStart(connector=connector_id or None, id_tag=id_tag, charging_profile=profile)
+    return await run_command(request, cp, command)
 
 
 @command_route(

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from chargegrid.api.command_http import (
     bad_request,
     command_route,
+    json_body_doc,
     parse_choice,
     parse_int,
+    parse_json_body,
     parse_time,
     run_command,
     send_command,
+    services_of,
 )
 from chargegrid.api.connectors import connector_of_evse
 from chargegrid.api.outcomes import outcome_response
@@ -40,6 +43,7 @@ from chargegrid.ocpp.commands import (
     UpdateFirmware,
 )
 from chargegrid.ocpp.commands import LocalListEntry as CommandListEntry
+from chargegrid.store import charge_tags
 from chargegrid.store.models import utcnow
 
 CP = Path(alias="chargePointId", description="The charge point id")
@@ -59,13 +63,10 @@ class LocalList(BaseModel):
     entries: list[LocalListEntry] = Field(default_factory=list)
 
 
-def _json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
+class FirmwareBody(BaseModel):
+    location: str | None = None
+    signingCertificate: str | None = None
+    signature: str | None = None
 
 
 def register(router: APIRouter) -> None:
@@ -151,7 +152,9 @@ def register(router: APIRouter) -> None:
         ["/{chargePointId}/{connectorId}/{idTag}"],
         summary="Reserve a connector for an id tag",
         description="Query: `expiry` (ISO 8601, default 15 minutes from now), `reservationId` (whole "
-        "number; default: a random one). Connector 0 (1.6) / no EVSE (2.x) reserves any connector. "
+        "number; default: a random one), `connectorType` (2.x only, e.g. cType2). The tag's group (its "
+        "parent in the charge tags) goes along as 1.6 parentIdTag / 2.x groupIdToken. Connector 0 (1.6) / "
+        "no EVSE (2.x) reserves any connector. The reservation is kept: `GET /API/Reservations`. "
         'Answer: {"status": "Accepted" | "Faulted" | "Occupied" | "Rejected" | "Unavailable", '
         '"reservationId": n} — keep the id to cancel it.',
     )
@@ -162,7 +165,10 @@ def register(router: APIRouter) -> None:
         id_tag: str = Path(alias="idTag"),
         expiry: str | None = Query(None, description="ISO 8601 end of the reservation"),
         reservation_id: str | None = Query(None, alias="reservationId"),
+        connector_type: str | None = Query(None, alias="connectorType", description="2.x only, e.g. cType2"),
     ) -> JSONResponse:
+        async with services_of(request).db() as db:
+            group = await charge_tags.group_of(db, id_tag)
         command = ReserveNow(
             connector=parse_int("connectorId", connector),
             id_tag=id_tag,
@@ -170,6 +176,8 @@ def register(router: APIRouter) -> None:
             reservation_id=parse_int(
                 "reservationId", reservation_id, minimum=1, default=secrets.randbelow(2**31 - 2) + 1
             ),
+            group_id_tag=group,
+            connector_type=connector_type or None,
         )
         outcome = await send_command(request, cp, command)
         body = {"status": outcome.status.value, "reservationId": command.reservation_id}
@@ -196,19 +204,13 @@ def register(router: APIRouter) -> None:
         description='Body (JSON): {"listVersion": 3, "updateType": "Full" | "Differential", "entries": '
         '[{"idTag": "tag1", "status": "Accepted"}]}; in a Differential update a `status` of null '
         'removes the tag. Answer: {"status": "Accepted" | "Failed" | "NotSupported" | "VersionMismatch"}.',
-        openapi_extra=_json_body_doc(LocalList),
+        openapi_extra=json_body_doc(LocalList),
     )
     async def send_local_list(request: Request, cp: str = CP) -> JSONResponse:
         raw = await request.body()
         if not raw:
             raise bad_request('SendLocalList needs a JSON body: {"listVersion": 1, "entries": [...]}')
-        try:
-            local_list = LocalList.model_validate_json(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
-            )
-            raise bad_request(f"SendLocalList body is not valid: {problems}") from None
+        local_list = parse_json_body(LocalList, raw, "SendLocalList")
         command = SendLocalList(
             list_version=local_list.listVersion,
             update_type=local_list.updateType,
@@ -231,10 +233,10 @@ def register(router: APIRouter) -> None:
         router,
         "GetDiagnostics",
         ["/{chargePointId}"],
-        aliases=("GetLog",),
         summary="Ask the charger to upload its diagnostics / log",
         description="Query: `location` (required) — the URL the charger uploads to. 1.6 sends "
-        "GetDiagnostics (answer: `fileName`), 2.x GetLog DiagnosticsLog (answer: `status`, `filename`).",
+        "GetDiagnostics (answer: `fileName`), 2.x GetLog DiagnosticsLog (answer: `status`, `filename`). "
+        "`/API/GetLog` sends GetLog on both versions; `GET /API/Logs/{chargePointId}` shows the uploads.",
     )
     async def get_diagnostics(
         request: Request, cp: str = CP, location: str | None = Query(None, description="Upload URL")
@@ -249,26 +251,42 @@ def register(router: APIRouter) -> None:
         ["/{chargePointId}"],
         summary="Ask the charger to install new firmware",
         description="Query: `location` (required, the firmware URL), `retrieveDate` (ISO 8601, default "
-        "now), `retries`, `retryInterval` (seconds). 1.6 answers nothing but the receipt (status "
-        "Accepted); 2.x answers Accepted | Rejected | AcceptedCanceled | InvalidCertificate | ...",
+        "now), `installDate`, `retries`, `retryInterval` (seconds), and for a signed update "
+        "`signingCertificate` (PEM) and `signature` (base64) — long values may come instead as a JSON "
+        "body with these names. 1.6 sends UpdateFirmware (answer: only the receipt, status Accepted) "
+        "or, when signed, the Security Extension's SignedUpdateFirmware; 2.x answers Accepted | Rejected "
+        "| AcceptedCanceled | InvalidCertificate | RevokedCertificate. The answer carries the `requestId`; "
+        "`GET /API/Firmware/{chargePointId}` follows the update.",
+        openapi_extra=json_body_doc(FirmwareBody, required=False),
     )
     async def update_firmware(
         request: Request,
         cp: str = CP,
         location: str | None = Query(None, description="Firmware URL"),
         retrieve_date: str | None = Query(None, alias="retrieveDate"),
+        install_date: str | None = Query(None, alias="installDate"),
         retries: str | None = Query(None),
         retry_interval: str | None = Query(None, alias="retryInterval"),
+        signing_certificate: str | None = Query(None, alias="signingCertificate"),
+        signature: str | None = Query(None),
     ) -> JSONResponse:
+        raw = await request.body()
+        body = parse_json_body(FirmwareBody, raw, "UpdateFirmware") if raw else FirmwareBody()
+        location = location or body.location
         if not location:
             raise bad_request("location is missing: add ?location=<firmware URL>")
         command = UpdateFirmware(
             location=location,
             retrieve=parse_time("retrieveDate", retrieve_date, utcnow()),
+            install=parse_time("installDate", install_date) if install_date else None,
             retries=parse_int("retries", retries) if retries else None,
             retry_interval=parse_int("retryInterval", retry_interval) if retry_interval else None,
+            signing_certificate=signing_certificate or body.signingCertificate,
+            signature=signature or body.signature,
         )
-        return await run_command(request, cp, command, full=True)
+        outcome = await send_command(request, cp, command)
+        answer = {"status": outcome.status.value, **outcome.payload, "requestId": command.request_id}
+        return outcome_response(cp, outcome, answer)
 
     @command_route(
         router,

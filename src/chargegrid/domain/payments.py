@@ -139,9 +139,14 @@ def final_amount_cents(energy_kwh: Number, price_per_kwh: Number, fee: Number, h
     Negative energy counts as zero. The fee is charged even for zero energy (that is the tariff);
     whether the result is worth capturing is :func:`should_release_instead_of_capture`'s call.
     """
+    return max(0, min(session_cost_cents(energy_kwh, price_per_kwh, fee), hold_cents))
+
+
+def session_cost_cents(energy_kwh: Number, price_per_kwh: Number, fee: Number) -> int:
+    """What a session costs at the tariff, uncapped: round(energy x price x 100) + round(fee x 100);
+    negative energy counts as zero. Payments cap it at the hold; 2.x stations are told it as totalCost."""
     energy = max(to_decimal(energy_kwh), Decimal(0))
-    amount = to_cents(energy * to_decimal(price_per_kwh)) + to_cents(fee)
-    return max(0, min(amount, hold_cents))
+    return to_cents(energy * to_decimal(price_per_kwh)) + to_cents(fee)
 
 
 def should_stop_charging(energy_kwh: Number, max_kwh: Number) -> bool:

@@ -109,3 +109,12 @@ async def event(
     event_type = outbox.NOTIFICATION_TYPES.get(kind)
     if event_type is not None:
         outbox.emit(db, event_type, charge_point_id, {"message": kind, **payload}, when)
+
+
+async def own_tariff(db: Db, charge_point_id: str, default_fee: float) -> tuple[float, float] | None:
+    """(price per kWh, session fee) when the station has a price of its own; the fee falls back to the
+    global setting as payments do."""
+    cp = await cp_store.get(db, charge_point_id)
+    if cp is None or cp.price_per_kwh is None:
+        return None
+    return cp.price_per_kwh, cp.session_fee if cp.session_fee is not None else default_fee

@@ -17,6 +17,7 @@ from chargegrid.domain.meter_values import Reading, Sample, summarise
 from chargegrid.events import outbox
 from chargegrid.store import Db
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store import reservations as reservations_store
 from chargegrid.store import transactions as tx_store
 from chargegrid.store.models import Transaction, TransactionEvent, utcnow
 
@@ -40,6 +41,10 @@ def check_plausibility(
     )
     if found:
         tx.implausible = plausibility.merge(tx.implausible, found)
+
+
+# The state of a reservation a transaction started on.
+USED = "Used"
 
 
 @dataclass
@@ -88,6 +93,8 @@ async def start(
     await db.flush()  # assigns the id we answer with
     outbox.transaction_started(db, tx, auth.status.value)
     _refused(db, charge_point_id, tag_id, auth)
+    if reservation_id is not None:
+        await reservations_store.set_state(db, charge_point_id, reservation_id, USED)
     return StartResult(tx, auth, duplicate=False)
 
 
@@ -292,6 +299,8 @@ async def transaction_event(
         db.add(tx)
         await db.flush()
         outbox.transaction_started(db, tx, auth.status.value if auth is not None else None)
+        if event.reservation_id is not None:
+            await reservations_store.set_state(db, charge_point_id, event.reservation_id, USED)
     else:
         if event.evse_id is not None and tx.evse_id is None:
             tx.evse_id = event.evse_id

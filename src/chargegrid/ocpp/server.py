@@ -15,6 +15,7 @@ from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import RpcSession
 from chargegrid.ocpp.sessions import ChargerSession
 from chargegrid.ocpp.v16 import V16Handlers
+from chargegrid.ocpp.v21 import V21Handlers
 from chargegrid.ocpp.v201 import V201Handlers
 from chargegrid.ocpp.versions import ErrorKind, OcppVersion
 from chargegrid.ocpp.wire import Handlers
@@ -24,7 +25,7 @@ log = logging.getLogger("chargegrid.edge")
 HANDLERS: dict[OcppVersion, type[Handlers]] = {
     OcppVersion.v16: V16Handlers,
     OcppVersion.v201: V201Handlers,
-    OcppVersion.v21: V201Handlers,
+    OcppVersion.v21: V21Handlers,
 }
 
 

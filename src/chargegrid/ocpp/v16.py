@@ -10,7 +10,7 @@ from chargegrid.domain.meter_values import RawSample, Reading, Sample, normalise
 from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status
 from chargegrid.store import Db
 from chargegrid.store.models import Transaction
 
@@ -156,12 +156,12 @@ class V16Handlers(Handlers):
         return {}
 
     async def data_transfer(self, p: Payload) -> Payload:
-        await self._event("DataTransfer", p)
         if p.get("vendorId") == security_handlers.PNC_VENDOR:
             answer = security_handlers.pnc_data_transfer(p.get("messageId"))
             if answer is not None:
+                await self._event("DataTransfer", p)
                 return answer
-        return {"status": "Accepted"}
+        return await super().data_transfer(p)
 
 
 V16Handlers.ROUTES = {
@@ -176,7 +176,7 @@ V16Handlers.ROUTES = {
     "SignCertificate": security_handlers.sign_certificate_16,
     "SecurityEventNotification": security_handlers.security_event_notification,
     **{
-        kind: stored_as(kind)
+        kind: request_status(kind)
         for kind in (
             "DiagnosticsStatusNotification",
             "FirmwareStatusNotification",

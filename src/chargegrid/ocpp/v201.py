@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chargegrid.domain import authorization, stations, transactions
+from chargegrid.domain import authorization, operation_reports, stations, transactions
 from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
+from chargegrid.domain.payments import session_cost_cents
 from chargegrid.domain.transactions import TxEvent, TxEventResult
 from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.report_handlers import REPORT_ROUTES
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, format_time, parse_time, stored_as
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status, stored_as
 from chargegrid.store import Db
+from chargegrid.store import charging_profiles as profiles_store
+from chargegrid.store.models import Transaction
 
 
 def id_token_info(decision: AuthDecision) -> dict[str, Any]:
@@ -27,6 +30,13 @@ def id_token_info(decision: AuthDecision) -> dict[str, Any]:
     if decision.expiry is not None:
         info["cacheExpiryDateTime"] = format_time(decision.expiry)
     return info
+
+
+def total_cost(tx: Transaction, price_per_kwh: float, fee: float) -> float:
+    """The ended transaction's cost at the station's tariff, in its currency (payments' rule)."""
+    stop = tx.meter_stop if tx.meter_stop is not None else tx.last_meter_kwh
+    energy = (stop or 0.0) - (tx.meter_start or 0.0)
+    return session_cost_cents(energy, price_per_kwh, fee) / 100
 
 
 def samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
@@ -119,8 +129,15 @@ class V201Handlers(Handlers):
             samples=samples(p.get("meterValue") or []),
         )
 
+        tariff = await self._tariff() if event.event_type == "Ended" else None
+
         def answer(result: TxEventResult) -> dict[str, Any]:
-            return {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
+            response: dict[str, Any] = (
+                {"idTokenInfo": id_token_info(result.auth)} if result.auth is not None else {}
+            )
+            if tariff is not None and result.ended_now:
+                response["totalCost"] = total_cost(result.transaction, *tariff)
+            return response
 
         async def work(db: Db) -> tuple[dict[str, Any], TxEventResult | None]:
             response, result = await transactions.transaction_event(
@@ -156,6 +173,12 @@ class V201Handlers(Handlers):
                 await self.ctx.hooks.reading(tx, summarise(event.samples))
         return response
 
+    async def _tariff(self) -> tuple[float, float] | None:
+        """(price per kWh, session fee) when this station has a price of its own, else None: a
+        station without one is not told a cost (the global payment price is for paid sessions)."""
+        async with self.ctx.db() as db:
+            return await stations.own_tariff(db, self.cp_id, self.ctx.settings.payments.session_fee)
+
     async def meter_values(self, p: Payload) -> Payload:
         evse_id = p["evseId"]
         data = samples(p["meterValue"])
@@ -165,13 +188,38 @@ class V201Handlers(Handlers):
         self._show_reading(evse_id, reading)
         return {}
 
-    async def data_transfer(self, p: Payload) -> Payload:
-        await self._event("DataTransfer", p)
-        return {"status": "Accepted"}
+    async def reservation_status_update(self, p: Payload) -> Payload:
+        await self._write(lambda db: operation_reports.reservation_status_reported(db, self.cp_id, p))
+        return {}
 
     async def notify_ev_charging_needs(self, p: Payload) -> Payload:
+        """Accepted when load management will follow with a SetChargingProfile for this EVSE (2.0.1
+        K15); otherwise Rejected: the EV charges on the station's own limits."""
         await self._event("NotifyEVChargingNeeds", p)
-        return {"status": "Rejected"}  # no schedule from us: the EV charges on the station's own limits
+        will_schedule = await self.ctx.hooks.ev_needs(self.cp_id, p["evseId"], p["chargingNeeds"])
+        return {"status": "Accepted" if will_schedule else "Rejected"}
+
+    async def notify_charging_limit(self, p: Payload) -> Payload:
+        """An external limit (energy management system, grid operator) now applies: it lowers the
+        allocation until ClearedChargingLimit."""
+        await self._event("NotifyChargingLimit", p)
+        await self.ctx.hooks.external_limit(self.cp_id, p.get("evseId"), p)
+        return {}
+
+    async def cleared_charging_limit(self, p: Payload) -> Payload:
+        await self._event("ClearedChargingLimit", p)
+        await self.ctx.hooks.external_limit(self.cp_id, p.get("evseId"), None)
+        return {}
+
+    async def report_charging_profiles(self, p: Payload) -> Payload:
+        """A part of the station's answer to GetChargingProfiles: stored as what it reported."""
+
+        async def store(db: Any) -> None:
+            await profiles_store.record_report(db, self.cp_id, p)
+            await stations.event(db, self.cp_id, "ReportChargingProfiles", p)
+
+        await self._write(store)
+        return {}
 
 
 V201Handlers.ROUTES = {
@@ -181,24 +229,29 @@ V201Handlers.ROUTES = {
     "Authorize": V201Handlers.authorize,
     "TransactionEvent": V201Handlers.transaction_event,
     "MeterValues": V201Handlers.meter_values,
-    "DataTransfer": V201Handlers.data_transfer,
+    "DataTransfer": Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
     "SignCertificate": security_handlers.sign_certificate_2x,
     "SecurityEventNotification": security_handlers.security_event_notification,
     "Get15118EVCertificate": security_handlers.get_15118_ev_certificate,
     "GetCertificateStatus": security_handlers.get_certificate_status,
+    "ReservationStatusUpdate": V201Handlers.reservation_status_update,
+    **{
+        kind: request_status(kind)
+        for kind in (
+            "FirmwareStatusNotification",
+            "LogStatusNotification",
+            "PublishFirmwareStatusNotification",
+        )
+    },
     **REPORT_ROUTES,
+    "ReportChargingProfiles": V201Handlers.report_charging_profiles,
+    "NotifyChargingLimit": V201Handlers.notify_charging_limit,
+    "ClearedChargingLimit": V201Handlers.cleared_charging_limit,
     **{
         kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
-            "FirmwareStatusNotification",
-            "LogStatusNotification",
-            "ReservationStatusUpdate",
-            "NotifyChargingLimit",
-            "ClearedChargingLimit",
-            "PublishFirmwareStatusNotification",
-            "ReportChargingProfiles",
             "NotifyEVChargingSchedule",
         )
     },

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from chargegrid.domain import stations
+from chargegrid.domain import data_transfer, operation_reports, stations
 from chargegrid.domain.authorization import AuthDecision, AuthStatus
 from chargegrid.domain.meter_values import Reading
 from chargegrid.events import outbox
@@ -126,6 +126,15 @@ class Handlers:
         if reading.soc is not None:
             live.soc = reading.soc
 
+    async def data_transfer(self, p: Payload) -> Payload:
+        """Kept as a charger event with our answer, which says whether we understand the vendor and
+        message (the `data_transfer.vendors` setting)."""
+        status = data_transfer.answer_status(
+            self.ctx.settings.data_transfer.vendors, p["vendorId"], p.get("messageId")
+        )
+        await self._event("DataTransfer", {**p, "answeredStatus": status})
+        return {"status": status}
+
     async def _event(self, kind: str, p: Payload) -> None:
         when = parse_time(p.get("timestamp") or p.get("generatedAt"))
         await self._write(lambda db: stations.event(db, self.cp_id, kind, p, when))
@@ -136,6 +145,18 @@ def stored_as(kind: str) -> Route:
 
     async def handler(self: Handlers, p: Payload) -> Payload:
         await self._event(kind, p)
+        return {}
+
+    handler.__name__ = kind
+    return handler
+
+
+def request_status(kind: str) -> Route:
+    """A log/firmware status notification: stored as an event and in its request's history."""
+
+    async def handler(self: Handlers, p: Payload) -> Payload:
+        when = parse_time(p.get("timestamp"))
+        await self._write(lambda db: operation_reports.request_status_reported(db, self.cp_id, kind, p, when))
         return {}
 
     handler.__name__ = kind

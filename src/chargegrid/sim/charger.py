@@ -30,6 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Subprotocol
 
+from chargegrid.sim.profiles import ProfileBook
 from chargegrid.sim.stats import SimStats
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
@@ -96,6 +97,8 @@ class Connector:
     started_at: float = 0.0
     starting: bool = False
     profiles: int = 0
+    started_wall: float | None = None  # wall-clock start of the transaction (Relative profiles count from it)
+    ending: bool = False  # the transaction has ended here; the charger is still reporting it
 
 
 class SimCharger:
@@ -113,6 +116,7 @@ class SimCharger:
         "cp_id",
         "heartbeat_interval",
         "opts",
+        "profile_book",
         "stats",
         "ws",
     )
@@ -135,6 +139,7 @@ class SimCharger:
         self.heartbeat_interval = opts.heartbeat_interval or 300.0
         self.connectors = [Connector(i) for i in range(1, opts.connectors + 1)]
         self.config: dict[str, str] = {}
+        self.profile_book = ProfileBook()
 
     # ------------------------------------------------------------------ life cycle
     async def run(self, stop: asyncio.Event, gate: asyncio.Semaphore | None = None) -> None:
@@ -470,6 +475,7 @@ class SimCharger:
             c.starting = False
         self.stats.tx_started += 1
         c.started_at = time.monotonic()
+        c.started_wall = time.time()
         deadline = None if duration is None else c.started_at + duration
         while self.ws is not None and not c.stop_event.is_set():
             wait = self.opts.meter_interval
@@ -481,7 +487,7 @@ class SimCharger:
             try:
                 await asyncio.wait_for(c.stop_event.wait(), wait)
             except TimeoutError:
-                c.meter_wh += self.opts.power_w * wait / 3600
+                c.meter_wh += self.draw_w(c) * wait / 3600
                 if deadline is None or time.monotonic() < deadline:
                     try:
                         await self.transaction_meter(c)
@@ -489,16 +495,37 @@ class SimCharger:
                         if self.ws is None:
                             break
                         self.stats.error(f"{self.cp_id}: {exc}")
+        # The car stops drawing when the transaction ends, before the charger reports it: its TxProfiles
+        # end with it and the connector is back on its default limit.
+        c.ending = True
+        self.profile_book.end_transaction(c.id)
+        c.started_wall = None
         if self.ws is not None:
             try:
                 await self.stop_transaction(c, c.stop_reason or "Local")
             except CallFailed as exc:
                 self.stats.error(f"{self.cp_id}: {exc}")
         self.stats.tx_stopped += 1
+        c.ending = False
         c.transaction_id = None
         c.stop_event = None
         c.id_tag = None
         c.remote_start_id = None
+
+    def tx_profile_fits(self, connector: int, profile: Payload) -> bool:
+        """A TxProfile needs a running transaction on its connector, the one it names (if it names one)."""
+        c = next((c for c in self.connectors if c.id == connector), None)
+        if c is None or c.transaction_id is None or c.ending:
+            return False
+        named = profile.get("transactionId")
+        return named is None or str(named) == str(c.transaction_id)
+
+    def draw_w(self, c: Connector) -> float:
+        """What the car on `c` draws now: its power, held to the limit of the profiles (0 when idle)."""
+        if c.transaction_id is None or c.started_wall is None:
+            return 0.0
+        limit = self.profile_book.limit_w(c.id, c.started_wall)
+        return self.opts.power_w if limit is None else max(0.0, min(self.opts.power_w, limit))
 
     # ------------------------------------------------------------------ per version
     def boot_payload(self) -> Payload:

@@ -102,7 +102,7 @@ class ChargerV16(SimCharger):
                             "context": "Sample.Periodic",
                         },
                         {
-                            "value": str(int(self.opts.power_w if c.transaction_id is not None else 0)),
+                            "value": str(int(self.draw_w(c))),
                             "measurand": "Power.Active.Import",
                             "unit": "W",
                             "context": "Sample.Periodic",
@@ -159,11 +159,17 @@ class ChargerV16(SimCharger):
         for c in self.connectors:
             if cid in (0, c.id):
                 c.profiles += 1
+        profile = p["csChargingProfiles"]
+        if profile["chargingProfilePurpose"] == "TxProfile" and not self.tx_profile_fits(cid, profile):
+            return {"status": "Rejected"}, None
+        self.profile_book.set(cid, profile)
         return {"status": "Accepted"}, None
 
     def on_clear_profile(self, p: Payload) -> tuple[Payload, FollowUp]:
         cid = p.get("connectorId")
-        cleared = False
+        cleared = self.profile_book.clear(
+            p.get("id"), cid, p.get("chargingProfilePurpose"), p.get("stackLevel")
+        )
         for c in self.connectors:
             if cid in (None, 0, c.id) and c.profiles:
                 c.profiles = 0

@@ -78,7 +78,7 @@ class ChargerV201(SimCharger):
         return bool(answer.get("idTokenInfo", {}).get("status") == "Accepted")
 
     def meter_value(self, c: Connector, context: str = "Sample.Periodic") -> list[Payload]:
-        power = self.opts.power_w if c.transaction_id is not None else 0.0
+        power = self.draw_w(c)
         return [
             {
                 "timestamp": utcnow(),
@@ -185,11 +185,21 @@ class ChargerV201(SimCharger):
         for c in self.connectors:
             if evse in (0, c.id):
                 c.profiles += 1
+        profile = p["chargingProfile"]
+        if profile["chargingProfilePurpose"] == "TxProfile" and not self.tx_profile_fits(evse, profile):
+            return {"status": "Rejected"}, None
+        self.profile_book.set(evse, profile)
         return {"status": "Accepted"}, None
 
     def on_clear_profile(self, p: Payload) -> tuple[Payload, FollowUp]:
-        evse = (p.get("chargingProfileCriteria") or {}).get("evseId")
-        cleared = False
+        criteria = p.get("chargingProfileCriteria") or {}
+        evse = criteria.get("evseId")
+        cleared = self.profile_book.clear(
+            p.get("chargingProfileId"),
+            evse,
+            criteria.get("chargingProfilePurpose"),
+            criteria.get("stackLevel"),
+        )
         for c in self.connectors:
             if evse in (None, 0, c.id) and c.profiles:
                 c.profiles = 0

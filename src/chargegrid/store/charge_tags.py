@@ -22,3 +22,9 @@ async def get_case_insensitive(db: Db, tag_id: str) -> ChargeTag | None:
             await db.scalars(select(ChargeTag).where(func.lower(ChargeTag.tag_id) == tag_id.lower()))
         ).first()
     return tag
+
+
+async def group_of(db: Db, tag_id: str) -> str | None:
+    """The tag's group (parent tag), sent with reservations as 1.6 parentIdTag / 2.x groupIdToken."""
+    tag = await get_case_insensitive(db, tag_id)
+    return tag.parent_tag_id if tag is not None else None

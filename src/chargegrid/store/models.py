@@ -234,8 +234,11 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(10), default="user")
+    role: Mapped[str] = mapped_column(String(10), default="viewer")  # admin / operator / viewer
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The UI's language ("en", "de") and time zone ("Europe/Berlin"); None = the browser's.
+    language: Mapped[str | None] = mapped_column(String(10))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 # Tables of other topics live in their own modules; importing them here puts them in Base.metadata.
@@ -243,6 +246,8 @@ from chargegrid.store import (  # noqa: E402, F401
     command_models,
     device_model_tables,
     integration_models,
+    operation_models,
     payment_models,
     security_models,
+    smart_charging_models,
 )

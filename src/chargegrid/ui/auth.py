@@ -31,8 +31,10 @@ from starlette.datastructures import FormData
 from starlette.responses import PlainTextResponse, RedirectResponse
 
 from chargegrid.config import Settings
+from chargegrid.events.actors import ActorKind, Caller
 from chargegrid.services import Services
 from chargegrid.store import users as users_store
+from chargegrid.ui.words import N_
 
 COOKIE = "chargegrid_session"
 SECRET_FILE = ".chargegrid-ui-secret"
@@ -182,10 +184,22 @@ class Viewer:
     id: int
     name: str
     role: str
+    language: str | None = None
+    time_zone: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def caller(self) -> Caller:
+        """This person as the audit log names them."""
+        return Caller(ActorKind.ui, self.name, str(self.id), frozenset())
+
+    @property
+    def can_operate(self) -> bool:
+        """May send commands and change charge points and tags (admin and operator)."""
+        return users_store.role_at_least(self.role, "operator")
 
 
 class UiStop(Exception):
@@ -217,8 +231,15 @@ def _is_fetch(request: Request) -> bool:
     return request.headers.get(FETCH_HEADER) == "fetch"
 
 
-async def viewer(request: Request, *, admin: bool = False) -> Viewer:
-    """The logged-in user, or stop: to the login page (or 401 for a background refresh), 403 for roles."""
+_NOT_ALLOWED = {
+    "admin": N_("This page is for administrators. Ask one to do it for you."),
+    "operator": N_("Your role may look but not change: ask an operator or administrator to do it for you."),
+}
+
+
+async def viewer(request: Request, *, need: str = "viewer") -> Viewer:
+    """The logged-in user, or stop: to the login page (or 401 for a background refresh), 403 when
+    the user's role is below `need` (viewer < operator < admin)."""
     session = web_session(request)
     user = None
     if session.user_id is not None:
@@ -229,18 +250,16 @@ async def viewer(request: Request, *, admin: bool = False) -> Viewer:
             raise UiStop(PlainTextResponse("log in again", status_code=401))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise UiStop(RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303))
-    found = Viewer(user.id, user.name, user.role)
-    if admin and not found.is_admin:
-        from chargegrid.ui.rendering import render
+    found = Viewer(user.id, user.name, user.role, user.language, user.time_zone)
+    if not users_store.role_at_least(found.role, need):
+        from chargegrid.ui.rendering import gettext_for, render
 
+        _ = gettext_for(request, found)
         raise UiStop(
             render(
                 request,
                 "error.html",
-                {
-                    "title": "Not allowed",
-                    "text": "This page is for administrators. Ask one to do it for you.",
-                },
+                {"title": _("Not allowed"), "text": _(_NOT_ALLOWED.get(need, _NOT_ALLOWED["admin"]))},
                 viewer=found,
                 status_code=403,
             )
@@ -253,16 +272,19 @@ async def checked_form(request: Request) -> FormData:
     form = await request.form()
     sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     if not isinstance(sent, str) or not hmac.compare_digest(sent, web_session(request).csrf):
-        from chargegrid.ui.rendering import render
+        from chargegrid.ui.rendering import gettext_for, render
 
+        _ = gettext_for(request, None)
         raise UiStop(
             render(
                 request,
                 "error.html",
                 {
-                    "title": "Form expired",
-                    "text": "This form is missing its security token or is from an old session. "
-                    "Go back, reload the page and send it again.",
+                    "title": _("Form expired"),
+                    "text": _(
+                        "This form is missing its security token or is from an old session. "
+                        "Go back, reload the page and send it again."
+                    ),
                 },
                 status_code=403,
             )

@@ -1,4 +1,8 @@
-"""`chargegrid user add NAME [--admin]`: create a management UI user (the password is asked twice)."""
+"""`chargegrid user list|add|remove|role|password`: the people who may log into the management UI.
+
+Roles: admin (everything), operator (commands and edits, no user management), viewer (read-only).
+Passwords are asked twice on the terminal, or read from the first line of stdin with --password-stdin.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +10,79 @@ import argparse
 import asyncio
 import getpass
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 MIN_PASSWORD = 8
+ROLES = ("admin", "operator", "viewer")
+
+T = TypeVar("T")
+
+
+class _Refused(Exception):
+    """The command cannot be done; the message says why (exit code 1)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     user = subparsers.add_parser(
         "user",
         help="manage the users of the management UI",
-        description="Manage the people who log into the management UI.",
+        description="Manage the people who log into the management UI. Roles: admin (everything), "
+        "operator (commands and edits, no user management), viewer (read-only).",
     )
     actions = user.add_subparsers(dest="user_command", metavar="ACTION")
+
+    listing = actions.add_parser("list", help="list the users and their roles", description="List the users.")
+    _common(listing)
+    listing.set_defaults(func=cmd_user_list)
+
     add = actions.add_parser(
         "add",
         help="create a user (asks for the password twice)",
         description="Create a UI user. Without --password-stdin the password is asked twice on the terminal.",
     )
     add.add_argument("name", metavar="NAME", help="the user name to log in with")
-    add.add_argument("--admin", action="store_true", help="role admin (may change everything); default: user")
-    add.add_argument(
+    add.add_argument("--role", choices=ROLES, help="admin, operator or viewer (default viewer)")
+    add.add_argument("--admin", action="store_true", help="the same as --role admin")
+    _password_stdin(add)
+    _common(add)
+    add.set_defaults(func=cmd_user_add)
+
+    remove = actions.add_parser("remove", help="delete a user", description="Delete a UI user.")
+    remove.add_argument("name", metavar="NAME")
+    _common(remove)
+    remove.set_defaults(func=cmd_user_remove)
+
+    role = actions.add_parser("role", help="change a user's role", description="Change a user's role.")
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("role", choices=ROLES, help="the new role")
+    _common(role)
+    role.set_defaults(func=cmd_user_role)
+
+    password = actions.add_parser(
+        "password",
+        help="set a user's new password (asks twice)",
+        description="Set a new password for a UI user. Without --password-stdin it is asked twice.",
+    )
+    password.add_argument("name", metavar="NAME")
+    _password_stdin(password)
+    _common(password)
+    password.set_defaults(func=cmd_user_password)
+
+    user.set_defaults(func=lambda args: _usage(user))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
+    parser.add_argument("--database-url", help="overrides CHARGEGRID_DATABASE_URL")
+
+
+def _password_stdin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--password-stdin",
         action="store_true",
         help="read the password from the first line of standard input",
     )
-    add.add_argument("--config", metavar="FILE", help="TOML settings file")
-    add.add_argument("--database-url", help="overrides CHARGEGRID_DATABASE_URL")
-    add.set_defaults(func=cmd_user_add)
-    user.set_defaults(func=lambda args: _usage(user))
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -41,57 +90,155 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+def _say(text: str) -> None:
+    print(f"chargegrid: {text}", file=sys.stderr)
+
+
 def _read_password(from_stdin: bool) -> str | None:
+    """The new password, or None after saying why there is none."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Password again: "):
-        print(
-            "chargegrid: the two passwords differ; nothing was changed. Run the command again.",
-            file=sys.stderr,
-        )
+    no_terminal = (
+        "there is no terminal to ask the password on; pipe it in instead, e.g. "
+        "`printf '%s\\n' \"$PASSWORD\" | chargegrid user add NAME --password-stdin`."
+    )
+    if not sys.stdin.isatty():
+        _say(no_terminal)
+        return None
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Password again: ")
+    except EOFError:
+        _say(no_terminal)
+        return None
+    if first != again:
+        _say("the two passwords differ; nothing was changed. Run the command again.")
         return None
     return first
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
+def _new_password(args: argparse.Namespace) -> str | None:
+    password = _read_password(args.password_stdin)
+    if password is not None and len(password) < MIN_PASSWORD:
+        _say(f"the password must have at least {MIN_PASSWORD} characters.")
+        return None
+    return password
+
+
+def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(db_session_in_a_transaction)` against the configured (and migrated) database."""
     from chargegrid.cli import _configure_logging, _settings
 
-    name = args.name.strip()
-    if not name or len(name) > 100:
-        print("chargegrid: the user name must be 1 to 100 characters.", file=sys.stderr)
-        return 2
     settings = _settings(args, database_url=args.database_url)
     _configure_logging("warning")
-    password = _read_password(args.password_stdin)
-    if password is None:
-        return 2
-    if len(password) < MIN_PASSWORD:
-        print(f"chargegrid: the password must have at least {MIN_PASSWORD} characters.", file=sys.stderr)
-        return 2
-    role = "admin" if args.admin else "user"
-    created = asyncio.run(_add(settings.database_url, name, password, role))
-    if not created:
-        print(f"chargegrid: a user named {name!r} already exists; pick another name.", file=sys.stderr)
+
+    async def main() -> T:
+        from chargegrid.store import migrate
+        from chargegrid.store.database import create_engine, session_factory
+
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate.upgrade(engine)
+            db: Any = session_factory(engine)
+            async with db.begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _finish(args: argparse.Namespace, work: Callable[[Any], Awaitable[str]]) -> int:
+    try:
+        done = _run(args, work)
+    except _Refused as exc:
+        _say(str(exc))
         return 1
-    print(f"created {role} {name!r}; log in to the UI with it", file=sys.stderr)
+    print(done, file=sys.stderr)
     return 0
 
 
-async def _add(database_url: str, name: str, password: str, role: str) -> bool:
-    from chargegrid.domain.credentials import hash_password
-    from chargegrid.store import migrate
+async def _existing(db: Any, name: str) -> Any:
     from chargegrid.store import users as users_store
-    from chargegrid.store.database import create_engine, session_factory
 
-    engine = create_engine(database_url)
-    try:
-        await migrate.upgrade(engine)
-        db: Any = session_factory(engine)
-        async with db.begin() as session:
-            if await users_store.by_name(session, name) is not None:
-                return False
-            users_store.add(session, name, hash_password(password), role)
-        return True
-    finally:
-        await engine.dispose()
+    user = await users_store.by_name(db, name)
+    if user is None:
+        raise _Refused(f"there is no user named {name!r} (`chargegrid user list` shows them).")
+    return user
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from chargegrid.store import users as users_store
+
+    async def work(db: Any) -> list[tuple[str, str]]:
+        return [(u.name, u.role) for u in await users_store.list_all(db)]
+
+    found = _run(args, work)
+    if not found:
+        _say("no users yet; create one with `chargegrid user add NAME --admin`.")
+    for name, role in found:
+        print(f"{name}\t{role}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from chargegrid.domain.credentials import hash_password
+    from chargegrid.store import users as users_store
+
+    name = args.name.strip()
+    if not name or len(name) > 100:
+        _say("the user name must be 1 to 100 characters.")
+        return 2
+    role = "admin" if args.admin else (args.role or "viewer")
+    password = _new_password(args)
+    if password is None:
+        return 2
+
+    async def work(db: Any) -> str:
+        if await users_store.by_name(db, name) is not None:
+            raise _Refused(f"a user named {name!r} already exists; pick another name.")
+        users_store.add(db, name, hash_password(password), role)
+        return f"created {role} {name!r}; log in to the UI with it"
+
+    return _finish(args, work)
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    from chargegrid.store import users as users_store
+
+    async def work(db: Any) -> str:
+        user = await _existing(db, args.name)
+        if await users_store.would_leave_no_admin(db, user, None):
+            raise _Refused(f"{args.name!r} is the last admin; make another user admin first.")
+        await db.delete(user)
+        return f"removed user {args.name!r}"
+
+    return _finish(args, work)
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from chargegrid.store import users as users_store
+
+    async def work(db: Any) -> str:
+        user = await _existing(db, args.name)
+        if await users_store.would_leave_no_admin(db, user, args.role):
+            raise _Refused(f"{args.name!r} is the last admin; make another user admin first.")
+        user.role = args.role
+        return f"{args.name!r} is now {args.role}"
+
+    return _finish(args, work)
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    from chargegrid.domain.credentials import hash_password
+
+    password = _new_password(args)
+    if password is None:
+        return 2
+
+    async def work(db: Any) -> str:
+        user = await _existing(db, args.name)
+        user.password_hash = hash_password(password)
+        return f"new password set for {args.name!r}"
+
+    return _finish(args, work)

@@ -15,6 +15,7 @@ from chargegrid.api.operator.runtime import Done, Remote
 from chargegrid.domain import station_config
 from chargegrid.ocpp import commands as c
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store import charge_tags
 
 # Reservation ids we hand out: unique enough across restarts without a table of their own.
 _reservation_ids = itertools.count(int(datetime.now(UTC).timestamp()) % 1_000_000_000)
@@ -85,12 +86,17 @@ async def send_authorization_list(ctx: Context, payload: p.RequestSendAuthorizat
 
 async def reserve_now(ctx: Context, payload: p.RequestReserveNow) -> Done | Remote:
     reservation_id = next(_reservation_ids)
+    tag = payload.identifying_token.token
+    async with ctx.services.db() as db:
+        group = await charge_tags.group_of(db, tag)
+    # Stored like every reservation (GET /API/Reservations) by the commands' listener.
     call = ctx.call(
         c.ReserveNow(
             connector=payload.evse_id,
-            id_tag=payload.identifying_token.token,
+            id_tag=tag,
             expiry=payload.expiry_date,
             reservation_id=reservation_id,
+            group_id_tag=group,
         )
     )
 

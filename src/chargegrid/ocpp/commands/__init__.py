@@ -16,7 +16,14 @@ from chargegrid.ocpp.commands.catalog import (
     command_from_json,
     command_to_json,
 )
-from chargegrid.ocpp.commands.customer import CertificateHash, CustomerInformation
+from chargegrid.ocpp.commands.certificates import (
+    CertificateHash,
+    DeleteCertificate,
+    GetInstalledCertificateIds,
+    InstallCertificate,
+)
+from chargegrid.ocpp.commands.cost import CostUpdated
+from chargegrid.ocpp.commands.customer import CustomerInformation
 from chargegrid.ocpp.commands.display import (
     ClearDisplayMessage,
     GetDisplayMessages,
@@ -24,7 +31,13 @@ from chargegrid.ocpp.commands.display import (
     SetDisplayMessage,
 )
 from chargegrid.ocpp.commands.execute import CommandRun, Commands, run_on_session
-from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
+from chargegrid.ocpp.commands.maintenance import (
+    GetDiagnostics,
+    GetLog,
+    PublishFirmware,
+    UnpublishFirmware,
+    UpdateFirmware,
+)
 from chargegrid.ocpp.commands.monitoring import (
     ClearVariableMonitoring,
     GetMonitoringReport,
@@ -64,7 +77,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 __all__ = [
     "COMMAND_TYPES",
@@ -74,6 +94,7 @@ __all__ = [
     "ChangeAvailability",
     "ChangeConfiguration",
     "ClearCache",
+    "ClearChargingProfile",
     "ClearDisplayMessage",
     "ClearLimit",
     "ClearVariableMonitoring",
@@ -81,26 +102,32 @@ __all__ = [
     "CommandError",
     "CommandRun",
     "Commands",
+    "CostUpdated",
     "CustomerInformation",
     "DataTransfer",
+    "DeleteCertificate",
     "DialectBug",
     "GetBaseReport",
+    "GetChargingProfiles",
     "GetCompositeSchedule",
     "GetConfiguration",
     "GetDiagnostics",
     "GetDisplayMessages",
+    "GetInstalledCertificateIds",
     "GetLocalListVersion",
     "GetLog",
     "GetMonitoringReport",
     "GetReport",
     "GetTransactionStatus",
     "GetVariables",
+    "InstallCertificate",
     "InvalidCommand",
     "LocalListEntry",
     "MessageContent",
     "MonitorSetting",
     "Outcome",
     "OutcomeStatus",
+    "PublishFirmware",
     "RawMessage",
     "RemoteStart",
     "RemoteStop",
@@ -108,6 +135,7 @@ __all__ = [
     "ReserveNow",
     "Reset",
     "SendLocalList",
+    "SetChargingProfile",
     "SetDisplayMessage",
     "SetLimit",
     "SetMonitoringBase",
@@ -116,6 +144,7 @@ __all__ = [
     "SetVariables",
     "TriggerMessage",
     "UnlockConnector",
+    "UnpublishFirmware",
     "UnsupportedCommand",
     "UpdateFirmware",
     "VariableRef",

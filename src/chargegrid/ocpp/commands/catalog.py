@@ -11,9 +11,21 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from chargegrid.ocpp.commands.base import Command
+from chargegrid.ocpp.commands.certificates import (
+    DeleteCertificate,
+    GetInstalledCertificateIds,
+    InstallCertificate,
+)
+from chargegrid.ocpp.commands.cost import CostUpdated
 from chargegrid.ocpp.commands.customer import CustomerInformation
 from chargegrid.ocpp.commands.display import ClearDisplayMessage, GetDisplayMessages, SetDisplayMessage
-from chargegrid.ocpp.commands.maintenance import GetDiagnostics, GetLog, UpdateFirmware
+from chargegrid.ocpp.commands.maintenance import (
+    GetDiagnostics,
+    GetLog,
+    PublishFirmware,
+    UnpublishFirmware,
+    UpdateFirmware,
+)
 from chargegrid.ocpp.commands.monitoring import (
     ClearVariableMonitoring,
     GetMonitoringReport,
@@ -47,7 +59,14 @@ from chargegrid.ocpp.commands.reservations import (
     ReserveNow,
     SendLocalList,
 )
-from chargegrid.ocpp.commands.smart_charging import ClearLimit, GetCompositeSchedule, SetLimit
+from chargegrid.ocpp.commands.smart_charging import (
+    ClearChargingProfile,
+    ClearLimit,
+    GetChargingProfiles,
+    GetCompositeSchedule,
+    SetChargingProfile,
+    SetLimit,
+)
 
 AnyCommand = Annotated[
     Reset
@@ -66,6 +85,9 @@ AnyCommand = Annotated[
     | SetLimit
     | ClearLimit
     | GetCompositeSchedule
+    | SetChargingProfile
+    | ClearChargingProfile
+    | GetChargingProfiles
     | ReserveNow
     | CancelReservation
     | SendLocalList
@@ -73,6 +95,12 @@ AnyCommand = Annotated[
     | GetDiagnostics
     | GetLog
     | UpdateFirmware
+    | PublishFirmware
+    | UnpublishFirmware
+    | InstallCertificate
+    | GetInstalledCertificateIds
+    | DeleteCertificate
+    | CostUpdated
     | GetBaseReport
     | GetReport
     | SetDisplayMessage

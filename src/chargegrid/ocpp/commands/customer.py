@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from chargegrid.ocpp.commands.base import Command
+from chargegrid.ocpp.commands.certificates import CertificateHash
 from chargegrid.ocpp.requests import next_request_id
 
 TokenType = Literal[
     "Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"
 ]
-
-
-class CertificateHash(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    hash_algorithm: Literal["SHA256", "SHA384", "SHA512"]
-    issuer_name_hash: str = Field(min_length=1, max_length=128)
-    issuer_key_hash: str = Field(min_length=1, max_length=128)
-    serial_number: str = Field(min_length=1, max_length=40)
 
 
 class CustomerInformation(Command):

@@ -6,10 +6,11 @@ a connector inside an EVSE, `evse_connector` does so (2.x only; a 1.6 charger re
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from chargegrid.domain.charging_profiles import ChargingProfile, check_placement
 from chargegrid.ocpp.commands.base import Command
 
 
@@ -31,7 +32,13 @@ class RemoteStart(Command):
     id_tag: str = Field(min_length=1, max_length=36)
     remote_start_id: int | None = None  # 2.x remoteStartId (generated when None)
     group_id_tag: str | None = Field(default=None, max_length=36)  # 2.x groupIdToken
-    charging_profile: dict[str, Any] | None = None  # the OCPP chargingProfile object of the version
+    charging_profile: ChargingProfile | None = None  # a TxProfile for the transaction it starts
+
+    @model_validator(mode="after")
+    def _tx_profile(self) -> RemoteStart:
+        if self.charging_profile is not None:
+            check_placement(self.charging_profile, self.connector or 0, with_remote_start=True)
+        return self
 
 
 class RemoteStop(Command):

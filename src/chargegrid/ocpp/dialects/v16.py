@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 
+from chargegrid.domain import charging_profiles as cp
+from chargegrid.ocpp.commands import certificates as ct
+from chargegrid.ocpp.commands import cost
 from chargegrid.ocpp.commands import customer as cu
 from chargegrid.ocpp.commands import display as dm
 from chargegrid.ocpp.commands import maintenance as m
@@ -13,15 +17,17 @@ from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
 from chargegrid.ocpp.commands import smart_charging as sc
 from chargegrid.ocpp.commands.base import InvalidCommand
-from chargegrid.ocpp.dialects.shared_shapes import get_log, register_shared
+from chargegrid.ocpp.dialects.shared_shapes import get_log, install_certificate, register_shared
 from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact, receipt
-from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
 V16 = Dialect("OCPP 1.6")
 renders = V16.renders
 register_shared(V16)
+
+# OCPP 1.6 IdToken is CiString20Type.
+ID_TAG_MAX_16 = 20
 
 # A stable id per connector, so setting a new limit replaces the old profile instead of stacking.
 LIMIT_PROFILE_BASE = 9000
@@ -44,6 +50,9 @@ def _two_x_only(what: str) -> InvalidCommand:
 
 V16.lacks(rc.GetTransactionStatus, "GetTransactionStatus is 2.x only: OCPP 1.6 has no such message")
 V16.lacks(pv.GetVariables, "GetVariables is 2.x only: on OCPP 1.6 read keys with GetConfiguration")
+V16.lacks(m.PublishFirmware, "PublishFirmware is 2.x only: OCPP 1.6 has no local controllers")
+V16.lacks(m.UnpublishFirmware, "UnpublishFirmware is 2.x only: OCPP 1.6 has no local controllers")
+V16.lacks(cost.CostUpdated, "CostUpdated is 2.x only: OCPP 1.6 has no running-cost message")
 V16.lacks(pv.SetVariables, "SetVariables is 2.x only: on OCPP 1.6 set keys with ChangeConfiguration")
 V16.lacks(pv.GetBaseReport, "GetBaseReport is 2.x only: on OCPP 1.6 read every key with GetConfiguration")
 V16.lacks(pv.GetReport, "GetReport is 2.x only: on OCPP 1.6 read keys with GetConfiguration")
@@ -78,8 +87,9 @@ def _unlock(c: rc.UnlockConnector, v: OcppVersion) -> Rendered:
 def _remote_start(c: rc.RemoteStart, v: OcppVersion) -> Rendered:
     if c.group_id_tag is not None:
         raise _two_x_only("RemoteStart with a groupIdToken")
-    payload = compact(connectorId=c.connector, idTag=c.id_tag, chargingProfile=c.charging_profile)
-    return Rendered("RemoteStartTransaction", payload, caller_payload=c.charging_profile is not None)
+    profile = _profile(c.charging_profile) if c.charging_profile is not None else None
+    payload = compact(connectorId=c.connector, idTag=c.id_tag, chargingProfile=profile)
+    return Rendered("RemoteStartTransaction", payload)
 
 
 @renders(rc.RemoteStop)
@@ -122,25 +132,75 @@ def _change_configuration(c: pv.ChangeConfiguration, v: OcppVersion) -> Rendered
     return Rendered("ChangeConfiguration", {"key": c.key, "value": c.value})
 
 
-def _daily_start() -> str:
-    return format_time(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+def _profile(p: cp.ChargingProfile) -> Payload:
+    """The version-neutral profile as 1.6 `csChargingProfiles` (one schedule, no phaseToUse)."""
+    if len(p.charging_schedule) > 1:
+        raise InvalidCommand("chargingSchedule: an OCPP 1.6 profile holds one schedule, not several")
+    s = p.charging_schedule[0]
+    periods = []
+    for period in s.charging_schedule_period:
+        if period.phase_to_use is not None:
+            raise _two_x_only("chargingSchedulePeriod.phaseToUse")
+        periods.append(
+            compact(
+                startPeriod=period.start_period,
+                limit=round(period.limit, 1),
+                numberPhases=period.number_phases,
+            )
+        )
+    purpose = p.charging_profile_purpose
+    schedule = compact(
+        duration=s.duration,
+        startSchedule=_optional_time(s.start_schedule),
+        chargingRateUnit=s.charging_rate_unit.value,
+        chargingSchedulePeriod=periods,
+        minChargingRate=round(s.min_charging_rate, 1) if s.min_charging_rate is not None else None,
+    )
+    return compact(
+        chargingProfileId=p.id,
+        transactionId=p.transaction_id,
+        stackLevel=p.stack_level,
+        chargingProfilePurpose=_PURPOSE.get(purpose, purpose.value),
+        chargingProfileKind=p.charging_profile_kind.value,
+        recurrencyKind=p.recurrency_kind.value if p.recurrency_kind else None,
+        validFrom=_optional_time(p.valid_from),
+        validTo=_optional_time(p.valid_to),
+        chargingSchedule=schedule,
+    )
+
+
+_PURPOSE = {cp.Purpose.ChargingStationMaxProfile: "ChargePointMaxProfile"}
+
+
+@renders(sc.SetChargingProfile)
+def _set_profile(c: sc.SetChargingProfile, v: OcppVersion) -> Rendered:
+    return Rendered(
+        "SetChargingProfile", {"connectorId": c.connector, "csChargingProfiles": _profile(c.profile)}
+    )
 
 
 @renders(sc.SetLimit)
 def _set_limit(c: sc.SetLimit, v: OcppVersion) -> Rendered:
-    profile = {
-        "chargingProfileId": LIMIT_PROFILE_BASE + c.connector,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Recurring",
-        "recurrencyKind": "Daily",
-        "chargingSchedule": {
-            "startSchedule": _daily_start(),
-            "chargingRateUnit": c.limit.unit,
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": c.limit.value}],
-        },
-    }
-    return Rendered("SetChargingProfile", {"connectorId": c.connector, "csChargingProfiles": profile})
+    profile = cp.constant_limit_profile(LIMIT_PROFILE_BASE + c.connector, c.limit)
+    return Rendered(
+        "SetChargingProfile", {"connectorId": c.connector, "csChargingProfiles": _profile(profile)}
+    )
+
+
+@renders(sc.ClearChargingProfile)
+def _clear_profile(c: sc.ClearChargingProfile, v: OcppVersion) -> Rendered:
+    purpose = _PURPOSE.get(c.purpose, c.purpose.value) if c.purpose else None
+    payload = compact(
+        id=c.profile_id, connectorId=c.connector, chargingProfilePurpose=purpose, stackLevel=c.stack_level
+    )
+    return Rendered("ClearChargingProfile", payload)
+
+
+V16.lacks(
+    sc.GetChargingProfiles,
+    "GetChargingProfiles is 2.x only: an OCPP 1.6 charger cannot list its profiles "
+    "(GET /API/ChargingProfiles shows what the server installed)",
+)
 
 
 @renders(sc.ClearLimit)
@@ -170,6 +230,12 @@ def _reserve(c: rs.ReserveNow, v: OcppVersion) -> Rendered:
 
 
 def _local_entry(e: rs.LocalListEntry) -> Payload:
+    for name, tag in (("idTag", e.id_tag), ("parentIdTag", e.group_id_tag)):
+        if tag is not None and len(tag) > ID_TAG_MAX_16:
+            raise InvalidCommand(
+                f"{name} {tag!r} is longer than OCPP 1.6's {ID_TAG_MAX_16} characters: "
+                "a 1.6 charger cannot hold it in its local list"
+            )
     if e.status is None:  # a Differential update removes the tag
         return {"idTag": e.id_tag}
     info = compact(
@@ -227,5 +293,49 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
         signingCertificate=c.signing_certificate,
         signature=c.signature,
     )
-    request_id = c.request_id if c.request_id is not None else next_request_id()
-    return Rendered("SignedUpdateFirmware", {"requestId": request_id, "firmware": firmware, **retry})
+    return Rendered("SignedUpdateFirmware", {"requestId": c.request_id, "firmware": firmware, **retry})
+
+
+# 1.6's names for the root certificates it knows (the Security Extension has no V2G/MO/OEM roots).
+_CERTIFICATE_TYPES_16 = {
+    "CSMSRootCertificate": "CentralSystemRootCertificate",
+    "ManufacturerRootCertificate": "ManufacturerRootCertificate",
+}
+
+
+def _certificate_type(name: str) -> str:
+    try:
+        return _CERTIFICATE_TYPES_16[name]
+    except KeyError:
+        raise InvalidCommand(
+            f"certificateType {name} is 2.x only: an OCPP 1.6 charger knows CSMSRootCertificate "
+            "and ManufacturerRootCertificate"
+        ) from None
+
+
+@renders(ct.InstallCertificate)
+def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
+    return install_certificate(_certificate_type(c.certificate_type), c.certificate)
+
+
+def _installed_ids(certificate_type: str) -> Callable[[Payload], Answer]:
+    def read(answer: Payload) -> Answer:
+        listed = [{"certificateType": certificate_type, **h} for h in answer.get("certificateHashData") or []]
+        return answer.get("status"), {**answer, "certificates": listed}
+
+    return read
+
+
+@renders(ct.GetInstalledCertificateIds)
+def _get_installed_ids(c: ct.GetInstalledCertificateIds, v: OcppVersion) -> Rendered:
+    if len(c.certificate_types) != 1:
+        raise InvalidCommand(
+            "an OCPP 1.6 charger lists one certificateType at a time: give exactly one of "
+            "CSMSRootCertificate, ManufacturerRootCertificate"
+        )
+    wire_type = _certificate_type(c.certificate_types[0])
+    return Rendered(
+        "GetInstalledCertificateIds",
+        {"certificateType": wire_type},
+        read=_installed_ids(c.certificate_types[0]),
+    )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from chargegrid.domain import charging_profiles as cp
+from chargegrid.ocpp.commands import certificates as ct
+from chargegrid.ocpp.commands import cost
 from chargegrid.ocpp.commands import customer as cu
 from chargegrid.ocpp.commands import display as dm
 from chargegrid.ocpp.commands import maintenance as m
@@ -15,8 +18,13 @@ from chargegrid.ocpp.commands import remote_control as rc
 from chargegrid.ocpp.commands import reservations as rs
 from chargegrid.ocpp.commands import smart_charging as sc
 from chargegrid.ocpp.commands.base import InvalidCommand
-from chargegrid.ocpp.dialects.shared_shapes import get_log, register_shared
-from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact
+from chargegrid.ocpp.dialects.shared_shapes import (
+    certificate_hash,
+    get_log,
+    install_certificate,
+    register_shared,
+)
+from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, compact, receipt
 from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
@@ -80,9 +88,9 @@ def _remote_start(c: rc.RemoteStart, v: OcppVersion) -> Rendered:
         remoteStartId=c.remote_start_id if c.remote_start_id is not None else next_request_id(),
         evseId=c.connector,
         groupIdToken=_id_token(c.group_id_tag) if c.group_id_tag else None,
-        chargingProfile=c.charging_profile,
+        chargingProfile=remote_start_profile(c.charging_profile),
     )
-    return Rendered("RequestStartTransaction", payload, caller_payload=c.charging_profile is not None)
+    return Rendered("RequestStartTransaction", payload)
 
 
 @renders(rc.RemoteStop)
@@ -180,33 +188,102 @@ def _set_variables(c: pv.SetVariables, v: OcppVersion) -> Rendered:
     return Rendered("SetVariables", {"setVariableData": data}, read=_accepted_with_results)
 
 
-def _daily_start() -> str:
-    return format_time(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+def _optional_time(value: datetime | None) -> str | None:
+    return format_time(value) if value is not None else None
+
+
+def _schedule(index: int, s: cp.ChargingSchedule) -> Payload:
+    periods = [
+        compact(
+            startPeriod=period.start_period,
+            limit=period.limit,
+            numberPhases=period.number_phases,
+            phaseToUse=period.phase_to_use,
+        )
+        for period in s.charging_schedule_period
+    ]
+    return compact(
+        id=s.id if s.id is not None else index + 1,
+        startSchedule=_optional_time(s.start_schedule),
+        duration=s.duration,
+        chargingRateUnit=s.charging_rate_unit.value,
+        chargingSchedulePeriod=periods,
+        minChargingRate=s.min_charging_rate,
+    )
+
+
+def _profile(p: cp.ChargingProfile, charger_transaction_id: str | None) -> Payload:
+    """The version-neutral profile as the 2.x `chargingProfile` (the transaction by the station's id)."""
+    if p.transaction_id is not None and not charger_transaction_id:
+        raise InvalidCommand(f"transactionId: transaction {p.transaction_id} has no OCPP 2.x transaction id")
+    return compact(
+        id=p.id,
+        stackLevel=p.stack_level,
+        chargingProfilePurpose=p.charging_profile_purpose.value,
+        chargingProfileKind=p.charging_profile_kind.value,
+        recurrencyKind=p.recurrency_kind.value if p.recurrency_kind else None,
+        validFrom=_optional_time(p.valid_from),
+        validTo=_optional_time(p.valid_to),
+        transactionId=charger_transaction_id if p.transaction_id is not None else None,
+        chargingSchedule=[_schedule(i, s) for i, s in enumerate(p.charging_schedule)],
+    )
+
+
+def remote_start_profile(p: cp.ChargingProfile | None) -> Payload | None:
+    return _profile(p, None) if p is not None else None
+
+
+@renders(sc.SetChargingProfile)
+def _set_profile(c: sc.SetChargingProfile, v: OcppVersion) -> Rendered:
+    payload = {"evseId": c.connector, "chargingProfile": _profile(c.profile, c.charger_transaction_id)}
+    return Rendered("SetChargingProfile", payload)
 
 
 @renders(sc.SetLimit)
 def _set_limit(c: sc.SetLimit, v: OcppVersion) -> Rendered:
-    schedule = {
-        "id": 1,
-        "startSchedule": _daily_start(),
-        "chargingRateUnit": c.limit.unit,
-        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": c.limit.value}],
-    }
-    profile = {
-        "id": LIMIT_PROFILE_BASE + c.connector,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Recurring",
-        "recurrencyKind": "Daily",
-        "chargingSchedule": [schedule],
-    }
-    return Rendered("SetChargingProfile", {"evseId": c.connector, "chargingProfile": profile})
+    profile = cp.constant_limit_profile(LIMIT_PROFILE_BASE + c.connector, c.limit)
+    return Rendered("SetChargingProfile", {"evseId": c.connector, "chargingProfile": _profile(profile, None)})
 
 
 @renders(sc.ClearLimit)
 def _clear_limit(c: sc.ClearLimit, v: OcppVersion) -> Rendered:
     criteria = {"evseId": c.connector, "chargingProfilePurpose": "TxDefaultProfile", "stackLevel": 0}
     return Rendered("ClearChargingProfile", {"chargingProfileCriteria": criteria})
+
+
+@renders(sc.ClearChargingProfile)
+def _clear_profile(c: sc.ClearChargingProfile, v: OcppVersion) -> Rendered:
+    criteria = compact(
+        evseId=c.connector,
+        chargingProfilePurpose=c.purpose.value if c.purpose else None,
+        stackLevel=c.stack_level,
+    )
+    return Rendered(
+        "ClearChargingProfile",
+        compact(chargingProfileId=c.profile_id, chargingProfileCriteria=criteria or None),
+    )
+
+
+@renders(sc.GetChargingProfiles)
+def _get_profiles(c: sc.GetChargingProfiles, v: OcppVersion) -> Rendered:
+    criterion = compact(
+        chargingProfilePurpose=c.purpose.value if c.purpose else None,
+        stackLevel=c.stack_level,
+        chargingProfileId=list(c.profile_ids) or None,
+    )
+    payload = compact(
+        requestId=c.request_id if c.request_id is not None else next_request_id(),
+        evseId=c.connector,
+        chargingProfile=criterion,
+    )
+    return Rendered("GetChargingProfiles", payload, read=_with_request_id(payload["requestId"]))
+
+
+def _with_request_id(request_id: int) -> Any:
+    def read(answer: Payload) -> Answer:
+        return answer.get("status"), {**answer, "requestId": request_id}
+
+    return read
 
 
 @renders(sc.GetCompositeSchedule)
@@ -276,12 +353,65 @@ def _update_firmware(c: m.UpdateFirmware, v: OcppVersion) -> Rendered:
         signature=c.signature,
     )
     payload = compact(
-        requestId=c.request_id if c.request_id is not None else next_request_id(),
+        requestId=c.request_id,
         firmware=firmware,
         retries=c.retries,
         retryInterval=c.retry_interval,
     )
     return Rendered("UpdateFirmware", payload)
+
+
+@renders(m.PublishFirmware)
+def _publish_firmware(c: m.PublishFirmware, v: OcppVersion) -> Rendered:
+    payload = compact(
+        location=c.location,
+        checksum=c.checksum,
+        requestId=c.request_id,
+        retries=c.retries,
+        retryInterval=c.retry_interval,
+    )
+    return Rendered("PublishFirmware", payload)
+
+
+@renders(m.UnpublishFirmware)
+def _unpublish_firmware(c: m.UnpublishFirmware, v: OcppVersion) -> Rendered:
+    return Rendered("UnpublishFirmware", {"checksum": c.checksum})
+
+
+@renders(cost.CostUpdated)
+def _cost_updated(c: cost.CostUpdated, v: OcppVersion) -> Rendered:
+    # The answer has no fields: receiving it is the acknowledgement.
+    payload = {"totalCost": c.total_cost, "transactionId": c.charger_transaction_id}
+    return Rendered("CostUpdated", payload, read=receipt)
+
+
+def _only_in_21(certificate_type: str, v: OcppVersion) -> None:
+    if certificate_type == "OEMRootCertificate" and v is OcppVersion.v201:
+        raise InvalidCommand("certificateType OEMRootCertificate is OCPP 2.1 only: this charger speaks 2.0.1")
+
+
+@renders(ct.InstallCertificate)
+def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
+    _only_in_21(c.certificate_type, v)
+    return install_certificate(c.certificate_type, c.certificate)
+
+
+def _installed_ids(answer: Payload) -> Answer:
+    listed = []
+    for chain in answer.get("certificateHashDataChain") or []:
+        entry = {"certificateType": chain["certificateType"], **chain["certificateHashData"]}
+        if chain.get("childCertificateHashData"):
+            entry["childCertificates"] = chain["childCertificateHashData"]
+        listed.append(entry)
+    return answer.get("status"), {**answer, "certificates": listed}
+
+
+@renders(ct.GetInstalledCertificateIds)
+def _get_installed_ids(c: ct.GetInstalledCertificateIds, v: OcppVersion) -> Rendered:
+    for certificate_type in c.certificate_types:
+        _only_in_21(certificate_type, v)
+    payload = compact(certificateType=list(c.certificate_types) or None)
+    return Rendered("GetInstalledCertificateIds", payload, read=_installed_ids)
 
 
 # ---- device model reports, display messages, monitoring, customer information (2.x only) ----------
@@ -376,14 +506,7 @@ def _get_monitoring_report(c: mo.GetMonitoringReport, v: OcppVersion) -> Rendere
 
 @renders(cu.CustomerInformation)
 def _customer_information(c: cu.CustomerInformation, v: OcppVersion) -> Rendered:
-    certificate = None
-    if c.certificate is not None:
-        certificate = {
-            "hashAlgorithm": c.certificate.hash_algorithm,
-            "issuerNameHash": c.certificate.issuer_name_hash,
-            "issuerKeyHash": c.certificate.issuer_key_hash,
-            "serialNumber": c.certificate.serial_number,
-        }
+    certificate = certificate_hash(c.certificate) if c.certificate is not None else None
     payload = compact(
         requestId=c.request_id,
         report=c.report,

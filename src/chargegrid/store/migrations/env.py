@@ -7,6 +7,7 @@ from alembic import context
 from chargegrid.store import (  # noqa: F401  (registers their tables)
     command_models,
     device_model_tables,
+    operation_models,
     payment_models,
 )
 from chargegrid.store.models import Base

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chargegrid.domain.limits import LimitError, parse_limit
@@ -31,38 +32,55 @@ class _NotSent(Exception):
     pass
 
 
+Gettext = Callable[[str], str]
+
+
+def _english(text: str) -> str:
+    return text
+
+
 async def _request(
-    services: Services, cp_id: str, action: str, connector: int, tag: str, limit: str
+    services: Services,
+    cp_id: str,
+    action: str,
+    connector: int,
+    tag: str,
+    limit: str,
+    hard: bool,
+    _: Gettext,
 ) -> tuple[str, Command]:
     """(what the operator asked, for the message; the command)."""
-    where = f"on connector {connector}" if connector else "on the station"
+    where = _("on connector %s") % connector if connector else _("on the station")
     if action == "reset":
-        return f"Reset {where}", Reset()
+        kind = "Hard" if hard else "Soft"
+        return _("Reset (%(kind)s) %(where)s") % {"kind": kind, "where": where}, Reset(hard=hard)
     if action == "unlock":
-        return f"Unlock connector {connector}", UnlockConnector(connector=connector)
+        return _("Unlock connector %s") % connector, UnlockConnector(connector=connector)
     if action == "start":
         if not tag:
-            raise _NotSent("Pick a charge tag to start a transaction with (create one under Charge tags).")
-        return f"Start transaction with tag {tag} {where}", RemoteStart(
-            connector=connector or None, id_tag=tag
-        )
+            raise _NotSent(_("Pick a charge tag to start a transaction with (create one under Charge tags)."))
+        asked = _("Start transaction with tag %(tag)s %(where)s") % {"tag": tag, "where": where}
+        return asked, RemoteStart(connector=connector or None, id_tag=tag)
     if action == "stop":
         async with services.db() as db:
             tx = await tx_store.open_on_connector(db, cp_id, connector)
         if tx is None:
-            raise _NotSent(f"No transaction is running on connector {connector}: there is nothing to stop.")
+            raise _NotSent(
+                _("No transaction is running on connector %s: there is nothing to stop.") % connector
+            )
         stop = RemoteStop(transaction_id=tx.id, charger_transaction_id=tx.charger_transaction_id)
-        return f"Stop transaction {tx.id} {where}", stop
+        return _("Stop transaction %(id)s %(where)s") % {"id": tx.id, "where": where}, stop
     if action == "set_limit":
         try:
             parsed = parse_limit(limit)
         except LimitError as exc:
-            raise _NotSent(f"Limit not sent: {exc}.") from None
+            raise _NotSent(_("Limit not sent: %s.") % exc) from None
         shown = f"{parsed.value:g} {parsed.unit}"
-        return f"Set limit {shown} {where}", SetLimit(connector=connector, limit=parsed)
+        asked = _("Set limit %(limit)s %(where)s") % {"limit": shown, "where": where}
+        return asked, SetLimit(connector=connector, limit=parsed)
     if action == "clear_limit":
-        return f"Clear limit {where}", ClearLimit(connector=connector)
-    raise _NotSent(f"Unknown action {action!r}: use the buttons on the page.")
+        return _("Clear limit %s") % where, ClearLimit(connector=connector)
+    raise _NotSent(_("Unknown action %r: use the buttons on the page.") % action)
 
 
 async def run_command(
@@ -74,36 +92,45 @@ async def run_command(
     tag: str,
     limit: str,
     actor: str | None = None,
+    hard: bool = False,
+    gettext: Gettext = _english,
 ) -> CommandResult:
+    _ = gettext
     try:
         connector_id = int(connector)
     except ValueError:
-        return CommandResult(False, f"Connector {connector!r} is not a number.")
+        return CommandResult(False, _("Connector %r is not a number.") % connector)
     try:
-        asked, command = await _request(services, cp_id, action, connector_id, tag.strip(), limit)
+        asked, command = await _request(services, cp_id, action, connector_id, tag.strip(), limit, hard, _)
     except _NotSent as exc:
         return CommandResult(False, str(exc))
     try:
         outcome = await services.commands.execute(cp_id, command, actor=actor)
     except CommandError as exc:
-        return CommandResult(False, f"{asked}: not sent — {exc}")
-    return result_of(asked, outcome)
+        return CommandResult(False, _("%(asked)s: not sent — %(why)s") % {"asked": asked, "why": exc})
+    return result_of(asked, outcome, _)
 
 
-def result_of(asked: str, outcome: Outcome) -> CommandResult:
-    """The outcome in the operator's words."""
+def result_of(asked: str, outcome: Outcome, _: Gettext = _english) -> CommandResult:
+    """The outcome in the operator's words, led by the outcome enum's own word."""
     status = outcome.status
+    said = {"asked": asked, "status": str(status)}
     if status is OutcomeStatus.Offline:
-        return CommandResult(False, f"{asked}: not sent, the charger is offline. Try again once it connects.")
+        text = _("%(asked)s: Offline — not sent, the charger is offline. Try again once it connects.")
+        return CommandResult(False, text % said)
     if status is OutcomeStatus.Timeout:
-        return CommandResult(False, f"{asked}: Timeout — the charger did not answer in time.")
+        return CommandResult(False, _("%(asked)s: Timeout — the charger did not answer in time.") % said)
     if status is OutcomeStatus.Disconnected:
-        return CommandResult(False, f"{asked}: the charger disconnected before it answered.")
+        text = _("%(asked)s: Disconnected — the charger went away before it answered.")
+        return CommandResult(False, text % said)
     if status is OutcomeStatus.CallError:
-        text = f"{asked}: error — the charger answered {outcome.error_code}: {outcome.description}"
-        return CommandResult(False, text)
+        text = _("%(asked)s: CallError %(code)s — the charger answered: %(description)s")
+        return CommandResult(
+            False, text % {**said, "code": outcome.error_code, "description": outcome.description}
+        )
     if status is OutcomeStatus.InvalidResponse:
-        return CommandResult(False, f"{asked}: InvalidResponse — the charger's answer broke the OCPP schema.")
+        text = _("%(asked)s: InvalidResponse — the charger's answer broke the OCPP schema.")
+        return CommandResult(False, text % said)
     if status.succeeded:
-        return CommandResult(True, f"{asked}: {status} — the charger accepted.")
-    return CommandResult(False, f"{asked}: {status} — the charger did not do it.")
+        return CommandResult(True, _("%(asked)s: %(status)s — the charger accepted.") % said)
+    return CommandResult(False, _("%(asked)s: %(status)s — the charger did not do it.") % said)

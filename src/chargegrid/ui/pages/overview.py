@@ -1,18 +1,25 @@
-"""The overview: a live tile per connector, refreshed in the background."""
+"""The overview: a live tile per connector, refreshed in the background, with counts per state.
+
+Faulted connectors and offline chargers that still have a session open come first: they are what an
+operator has to act on.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
-from chargegrid.store import reports
+from chargegrid.store import console, reports
 from chargegrid.store.models import ConnectorStatus, Transaction, utcnow
-from chargegrid.ui import auth
+from chargegrid.ui import auth, words
 from chargegrid.ui.rendering import render, render_fragment
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
@@ -47,6 +54,18 @@ class Tile:
     power_kw: float | None
     energy_kwh: float | None
     soc: float | None
+    ocpp_status: str = ""
+    error_code: str | None = None
+    offline_since: datetime | None = None
+
+    @property
+    def urgency(self) -> int:
+        """0 faulted, 1 offline with a session open, 2 the rest (the overview's order)."""
+        if self.colour == "fault":
+            return 0
+        if self.colour == "offline" and self.running:
+            return 1
+        return 2
 
 
 async def tiles(services: Services) -> list[Tile]:
@@ -54,6 +73,8 @@ async def tiles(services: Services) -> list[Tile]:
         stations = [cp for cp in await cp_store.list_all(db) if cp.registration_status == "Accepted"]
         stored = await cp_store.connectors(db, [cp.id for cp in stations])
         latest = await reports.latest_per_connector(db)
+        offline = [cp.id for cp in stations if cp.id not in services.registry]
+        seen = await console.last_seen(db, offline)
     by_station: dict[str, dict[int, ConnectorStatus | None]] = {cp.id: {} for cp in stations}
     for row in stored:
         if row.connector_id > 0:
@@ -76,6 +97,7 @@ async def tiles(services: Services) -> list[Tile]:
             live = session.connectors.get(n) if session is not None else None
             known = by_station[cp.id].get(n)
             status = live.status if live is not None else (known.status if known is not None else None)
+            error = live.error_code if live is not None else (known.error_code if known is not None else None)
             tx = last_tx.get((cp.id, n))
             running = tx is not None and tx.stop_time is None
             energy = reports.energy_kwh(tx) if tx is not None else None
@@ -95,20 +117,56 @@ async def tiles(services: Services) -> list[Tile]:
                     power_kw=(live.power_kw if live is not None else None) if online else None,
                     energy_kwh=energy,
                     soc=live.soc if live is not None and running else None,
+                    ocpp_status=(status or "Unknown") if online else "Offline",
+                    error_code=error if error not in (None, "NoError") else None,
+                    offline_since=None if online else seen.get(cp.id),
                 )
             )
+    out.sort(key=lambda tile: tile.urgency)  # stable: within a group, the stations' order stays
     return out
 
 
+def counts(found: list[Tile]) -> list[tuple[str, str, int]]:
+    """(colour, its word, how many) for the line at the top, in a fixed order."""
+    tally = Counter(tile.colour for tile in found)
+    return [
+        (colour, words.COLOURS[colour], tally[colour])
+        for colour in ("available", "charging", "fault", "offline")
+    ]
+
+
+def filtered(found: list[Tile], state: str, search: str) -> list[Tile]:
+    needle = search.strip().lower()
+    return [
+        tile
+        for tile in found
+        if (not state or tile.colour == state)
+        and (not needle or needle in tile.label.lower() or needle in tile.charge_point_id.lower())
+    ]
+
+
 @router.get("/")
-async def overview(request: Request) -> Response:
+async def overview(request: Request, state: str = "", q: str = "") -> Response:
     viewer = await auth.viewer(request)
-    services = auth.services_of(request)
-    context = {"title": "Overview", "tiles": await tiles(services), "refresh_seconds": REFRESH_SECONDS}
+    found = await tiles(auth.services_of(request))
+    query = urlencode({"state": state, "q": q})
+    context = {
+        "title": N_("Overview"),
+        "tiles": filtered(found, state, q),
+        "counts": counts(found),
+        "colours": words.COLOURS,
+        "state": state,
+        "q": q,
+        "refresh_url": f"/ui/overview/tiles?{query}",
+        "refresh_seconds": REFRESH_SECONDS,
+    }
     return render(request, "overview.html", context, viewer=viewer)
 
 
 @router.get("/ui/overview/tiles")
-async def overview_tiles(request: Request) -> Response:
+async def overview_tiles(request: Request, state: str = "", q: str = "") -> Response:
     viewer = await auth.viewer(request)
-    return render_fragment("_tiles.html", {"tiles": await tiles(auth.services_of(request)), "viewer": viewer})
+    found = await tiles(auth.services_of(request))
+    return render_fragment(
+        request, "_tiles.html", {"tiles": filtered(found, state, q), "counts": counts(found)}, viewer
+    )

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from chargegrid.store import payments as payments_store
 from chargegrid.ui import auth
 from chargegrid.ui.rendering import render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
@@ -32,4 +33,4 @@ async def payments_page(request: Request) -> Response:
         }
         for r in reservations
     ]
-    return render(request, "payments.html", {"title": "Payments", "rows": rows}, viewer=viewer)
+    return render(request, "payments.html", {"title": N_("Payments"), "rows": rows}, viewer=viewer)

@@ -1,4 +1,4 @@
-"""Pending stations (admin): accept or reject a station that connected under the `pending` policy."""
+"""Pending stations (operators): accept or reject a station that connected under the `pending` policy."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import contextlib
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.events import audit
 from chargegrid.ocpp.commands import CommandError, TriggerMessage
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reports
 from chargegrid.ui import auth
-from chargegrid.ui.rendering import render
+from chargegrid.ui.rendering import gettext_for, render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
@@ -21,7 +23,7 @@ async def _page(request: Request, viewer: auth.Viewer, message: str | None = Non
         pending = await reports.charge_points_with_status(db, "Pending")
     rows = [{"cp": cp, "online": cp.id in services.registry} for cp in pending]
     context = {
-        "title": "Pending stations",
+        "title": N_("Pending stations"),
         "rows": rows,
         "policy": services.settings.unknown_chargers.value,
         "message": message,
@@ -31,20 +33,23 @@ async def _page(request: Request, viewer: auth.Viewer, message: str | None = Non
 
 @router.get("/ui/pending")
 async def pending_page(request: Request) -> Response:
-    return await _page(request, await auth.viewer(request, admin=True))
+    return await _page(request, await auth.viewer(request, need="operator"))
 
 
 @router.post("/ui/pending/{cp_id}")
 async def decide(request: Request, cp_id: str) -> Response:
-    viewer = await auth.viewer(request, admin=True)
+    viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     accept = form.get("decision") == "accept"
+    _ = gettext_for(request, viewer)
     services = auth.services_of(request)
     async with services.db.begin() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None or cp.registration_status != "Pending":
-            return await _page(request, viewer, f"{cp_id} is no longer pending: nothing changed.")
+            return await _page(request, viewer, _("%s is no longer pending: nothing changed.") % cp_id)
         cp.registration_status = "Accepted" if accept else "Rejected"
+        verdict = "charge_point.accept" if accept else "charge_point.reject"
+        audit.record(db, viewer.caller, verdict, charge_point_id=cp_id)
     if accept and cp_id in services.registry:
         # Ask it to boot again now rather than at its next retry, so it is Accepted at once.
         # Best effort: whatever the charger answers, it boots again at its own retry otherwise.
@@ -52,5 +57,6 @@ async def decide(request: Request, cp_id: str) -> Response:
             await services.commands.execute(
                 cp_id, TriggerMessage(message="BootNotification"), actor=f"ui:{viewer.name}"
             )
-    verdict = "accepted: it may charge now" if accept else "rejected: its boots will be refused"
-    return await _page(request, viewer, f"{cp_id} {verdict}.")
+    if accept:
+        return await _page(request, viewer, _("%s accepted: it may charge now.") % cp_id)
+    return await _page(request, viewer, _("%s rejected: its boots will be refused.") % cp_id)

@@ -11,6 +11,7 @@ from chargegrid.domain.credentials import hash_password, verify_password
 from chargegrid.store import users as users_store
 from chargegrid.ui import auth
 from chargegrid.ui.rendering import render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
@@ -27,7 +28,7 @@ def _local_target(next_url: str) -> str:
 
 @router.get("/ui/login")
 async def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", {"title": "Log in", "next": _local_target(next), "name": ""})
+    return render(request, "login.html", {"title": N_("Log in"), "next": _local_target(next), "name": ""})
 
 
 @router.post("/ui/login")
@@ -45,7 +46,7 @@ async def login(request: Request) -> Response:
             request,
             "login.html",
             {
-                "title": "Log in",
+                "title": N_("Log in"),
                 "next": target,
                 "name": name,
                 "error": "Wrong user name or password. Check both and try again "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,14 +15,23 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 
 from chargegrid.store import charge_points as cp_store
-from chargegrid.store import reports
-from chargegrid.store.models import ChargeTag, Transaction, utcnow
+from chargegrid.store import console, reports
+from chargegrid.store import transactions as tx_store
+from chargegrid.store.models import ChargeTag, MeterValue, Transaction, utcnow
 from chargegrid.ui import auth
-from chargegrid.ui.rendering import fmt_number, fmt_time, render
+from chargegrid.ui.charger_status import ENERGY, POWER, chart_of
+from chargegrid.ui.paging import read as paging_of
+from chargegrid.ui.rendering import fmt_number, fmt_time, reader_of, render
+from chargegrid.ui.words import N_
 
 router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
-PERIODS = [("30", "last 30 days"), ("90", "last 90 days"), ("365", "last 365 days"), ("custom", "from – to")]
+PERIODS = [
+    ("30", N_("last 30 days")),
+    ("90", N_("last 90 days")),
+    ("365", N_("last 365 days")),
+    ("custom", N_("from – to")),
+]
 CSV_HEADER = [
     "Charge point",
     "Connector",
@@ -42,7 +53,20 @@ class Query:
     period: str = "30"
     start: str = ""
     end: str = ""
+    tag: str = ""
+    running: str = ""
     problems: list[str] = field(default_factory=list)
+
+    def console_query(self) -> console.TransactionQuery:
+        where = self.filter()
+        return console.TransactionQuery(
+            where.charge_point_id,
+            where.connector_id,
+            where.since,
+            where.until,
+            tag=self.tag.strip(),
+            running={"yes": True, "no": False}.get(self.running),
+        )
 
     def filter(self) -> reports.TransactionFilter:
         connector = None
@@ -70,8 +94,21 @@ class Query:
                 "period": self.period,
                 "start": self.start,
                 "end": self.end,
+                "tag": self.tag,
+                "running": self.running,
             }
         )
+
+    def params(self) -> dict[str, str]:
+        return {
+            "cp": self.cp,
+            "connector": self.connector,
+            "period": self.period,
+            "start": self.start,
+            "end": self.end,
+            "tag": self.tag,
+            "running": self.running,
+        }
 
 
 def _day(text: str, label: str, problems: list[str]) -> datetime | None:
@@ -99,39 +136,124 @@ def _row(tx: Transaction, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _rows(request: Request, query: Query) -> tuple[list[dict[str, Any]], Any]:
+async def _rows(request: Request, query: Query) -> list[dict[str, Any]]:
+    """Every row of the filter (the CSV is the whole list, not one page)."""
+    order = console.Order(0, 100_000, Transaction.start_time, True, Transaction.id)
     async with auth.services_of(request).db() as db:
         stations = await cp_store.list_all(db)
-        found = await reports.transactions(db, query.filter())
+        found = await console.transactions(db, order, query.console_query())
     names = {cp.id: cp.name or cp.id for cp in stations}
-    return [_row(tx, names) for tx in found], stations
+    return [_row(tx, names) for tx in found.rows]
 
 
 @router.get("/ui/transactions")
 async def transactions_page(
-    request: Request, cp: str = "", connector: str = "", period: str = "30", start: str = "", end: str = ""
+    request: Request,
+    cp: str = "",
+    connector: str = "",
+    period: str = "30",
+    start: str = "",
+    end: str = "",
+    tag: str = "",
+    running: str = "",
+    page: str = "1",
+    per: str = "",
+    sort: str = "",
+    dir: str = "",
 ) -> Response:
     viewer = await auth.viewer(request)
-    query = Query(cp, connector, period, start, end)
-    rows, stations = await _rows(request, query)
+    query = Query(cp, connector, period, start, end, tag, running)
+    paging = paging_of(page, per, sort, dir, console.TRANSACTION_SORTS, "start", desc=True)
+    async with auth.services_of(request).db() as db:
+        stations = await cp_store.list_all(db)
+        found = await console.transactions(
+            db, paging.order(console.TRANSACTION_SORTS, Transaction.id), query.console_query()
+        )
+    names = {station.id: station.name or station.id for station in stations}
+    paging = paging.with_total(found.total)
     context = {
-        "title": "Transactions",
-        "rows": rows,
+        "title": N_("Transactions"),
+        "rows": [
+            (tx, names.get(tx.charge_point_id, tx.charge_point_id), reports.energy_kwh(tx))
+            for tx in found.rows
+        ],
         "charge_points": stations,
         "periods": PERIODS,
         "query": query,
         "query_string": query.query_string(),
+        "paging": paging,
+        "params": {**query.params(), **paging.params()},
         "error": " ".join(query.problems) or None,
     }
     return render(request, "transactions.html", context, viewer=viewer)
 
 
+@router.get("/ui/transactions/{transaction_id}")
+async def transaction_page(request: Request, transaction_id: int) -> Response:
+    viewer = await auth.viewer(request)
+    reader = reader_of(request, viewer)
+    async with auth.services_of(request).db() as db:
+        tx = await tx_store.get(db, transaction_id)
+        if tx is None:
+            _ = reader.gettext
+            missing = {"title": N_("Not found"), "text": _("There is no transaction %s.") % transaction_id}
+            return render(request, "error.html", missing, viewer=viewer, status_code=404)
+        cp = await cp_store.get(db, tx.charge_point_id)
+        values = await console.meter_values(db, tx.id)
+        payment = await console.payment_of(db, tx.id)
+    rows: dict[datetime, dict[str, float]] = defaultdict(dict)
+    for value in values:
+        if value.phase is None:
+            rows[value.timestamp][value.measurand] = value.value
+    context: dict[str, Any] = {
+        "title": reader.gettext("Transaction %s") % tx.id,
+        "tx": tx,
+        "cp_name": (cp.name or cp.id) if cp is not None else tx.charge_point_id,
+        "energy": reports.energy_kwh(tx),
+        "duration": (tx.stop_time or utcnow()) - tx.start_time,
+        "chart": chart_of(values, tx.meter_start, reader.clock),
+        "readings": [
+            (when, found.get(ENERGY), found.get(POWER), found.get("SoC"))
+            for when, found in sorted(rows.items())
+        ],
+        "flags": _flags(tx, values),
+        "payment": payment,
+        "cost": _cents(payment.final_amount_cents, payment.currency) if payment else "",
+        "captured": _cents(payment.amount_captured_cents, payment.currency) if payment else "",
+    }
+    return render(request, "transaction.html", context, viewer=viewer)
+
+
+def _cents(value: int | None, currency: str) -> str:
+    return "" if value is None else f"{value / 100:.2f} {currency.upper()}"
+
+
+def _flags(tx: Transaction, values: Sequence[MeterValue]) -> list[str]:
+    """What looks wrong with the data of a session (shown, never corrected)."""
+    flags = []
+    if tx.meter_stop is not None and tx.meter_start is not None and tx.meter_stop < tx.meter_start:
+        flags.append(N_("The meter stop is below the meter start."))
+    registers = [v.value for v in values if v.measurand == ENERGY and v.phase is None]
+    if any(later < earlier for earlier, later in itertools.pairwise(registers)):
+        flags.append(N_("The energy register went backwards during the session."))
+    if tx.stop_time is not None and tx.stop_time < tx.start_time:
+        flags.append(N_("The session stops before it starts."))
+    return flags
+
+
 @router.get("/ui/transactions.csv")
 async def transactions_csv(
-    request: Request, cp: str = "", connector: str = "", period: str = "30", start: str = "", end: str = ""
+    request: Request,
+    cp: str = "",
+    connector: str = "",
+    period: str = "30",
+    start: str = "",
+    end: str = "",
+    tag: str = "",
+    running: str = "",
 ) -> Response:
     await auth.viewer(request)
-    rows, _ = await _rows(request, Query(cp, connector, period, start, end))
+    rows = await _rows(request, Query(cp, connector, period, start, end, tag, running))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
@@ -219,7 +341,7 @@ async def report_page(request: Request, month: str = "") -> Response:
         tags = {t.tag_id.lower(): t for t in await reports.tags(db, limit=1_000_000)}
     groups = energy_report(found, tags)
     context = {
-        "title": "Energy per tag",
+        "title": N_("Energy per tag"),
         "month": f"{first:%Y-%m}",
         "groups": groups,
         "total_sessions": sum(g.sessions for g in groups),

@@ -1,8 +1,8 @@
 """security: charge point security profiles and rotated passwords, implausible-transaction flags,
 issued certificates, security events
 
-Revision ID: 0007_security
-Revises: 0006_device_model
+Revision ID: 0010_security
+Revises: 0009_operations
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from chargegrid.store.models import UTCDateTime
 
-revision = "0007_security"
-down_revision = "0006_device_model"
+revision = "0010_security"
+down_revision = "0009_operations"
 branch_labels = None
 depends_on = None
 

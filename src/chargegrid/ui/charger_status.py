@@ -1,0 +1,92 @@
+"""What the charge point page shows first: each connector's live state, the station's last contact,
+the running (or last) session's chart, and the recent sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chargegrid.services import Services
+from chargegrid.store import Db, console, reports
+from chargegrid.store import charge_points as cp_store
+from chargegrid.store import transactions as tx_store
+from chargegrid.store.models import MeterValue, Transaction
+from chargegrid.ui.charts import Chart, session_chart
+from chargegrid.ui.pages.overview import colour
+
+ENERGY = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
+
+
+@dataclass
+class ConnectorState:
+    id: int
+    status: str  # the OCPP value ("Offline" when the station is not connected)
+    colour: str
+    open_tx: Transaction | None
+    power_kw: float | None
+    session_kwh: float | None
+    soc: float | None
+    error_code: str | None
+    vendor_error_code: str | None
+    info: str | None
+    status_time: datetime | None
+
+
+@dataclass
+class StationState:
+    online: bool
+    connected_at: datetime | None
+    last_seen: datetime | None
+    connectors: list[ConnectorState]
+
+
+async def station_state(services: Services, db: Db, cp_id: str) -> StationState:
+    stored = {row.connector_id: row for row in await cp_store.connectors(db, [cp_id]) if row.connector_id}
+    session = services.registry.get(cp_id)
+    online = session is not None
+    ids = set(stored) | ({n for n in session.connectors if n > 0} if session else set()) or {1}
+    connectors = []
+    for n in sorted(ids):
+        live = session.connectors.get(n) if session else None
+        row = stored.get(n)
+        status = (live.status if live else None) or (row.status if row else None)
+        open_tx = await tx_store.open_on_connector(db, cp_id, n)
+        energy = live.energy_kwh if live and live.energy_kwh is not None else (row.meter_kwh if row else None)
+        session_kwh = None
+        if open_tx is not None:
+            session_kwh = reports.energy_kwh(open_tx)
+            if energy is not None and open_tx.meter_start is not None:
+                session_kwh = max(energy - open_tx.meter_start, 0.0)
+        error = (live.error_code if live else None) or (row.error_code if row else None)
+        connectors.append(
+            ConnectorState(
+                id=n,
+                status=(status or "Unknown") if online else "Offline",
+                colour=colour(status, online, open_tx is not None),
+                open_tx=open_tx,
+                power_kw=(live.power_kw if live else None) if online else None,
+                session_kwh=session_kwh,
+                soc=(live.soc if live else (row.soc if row else None)) if open_tx is not None else None,
+                error_code=error if error != "NoError" else None,
+                vendor_error_code=row.vendor_error_code if row else None,
+                info=row.info if row else None,
+                status_time=(
+                    live.status_time if live and live.status_time else (row.status_time if row else None)
+                ),
+            )
+        )
+    seen = (await console.last_seen(db, [cp_id])).get(cp_id)
+    return StationState(online, session.connected_at if session else None, seen, connectors)
+
+
+def chart_of(
+    values: Sequence[MeterValue], meter_start: float | None, time_label: Callable[[datetime], str]
+) -> Chart:
+    """Power as measured, energy as charged since the session began (register minus meter start)."""
+    power = [(v.timestamp, v.value) for v in values if v.measurand == POWER and v.phase is None]
+    registers = [(v.timestamp, v.value) for v in values if v.measurand == ENERGY and v.phase is None]
+    base = meter_start if meter_start is not None else (registers[0][1] if registers else 0.0)
+    energy = [(when, max(value - base, 0.0)) for when, value in registers]
+    return session_chart(power, energy, time_label)
