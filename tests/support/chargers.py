@@ -265,6 +265,10 @@ class Charger201(ChargePoint201):
             )
         return result201.SetVariables(set_variable_result=results)
 
+    @on("SetNetworkProfile")
+    async def on_set_network_profile(self, **kw: Any) -> Any:
+        return result201.SetNetworkProfile(status=await self.rec.got("SetNetworkProfile", kw, "Accepted"))
+
     @on("SetChargingProfile")
     async def on_set_profile(self, **kw: Any) -> Any:
         return result201.SetChargingProfile(status=await self.rec.got("SetChargingProfile", kw, "Accepted"))

@@ -39,6 +39,7 @@ from chargegrid.ocpp.commands.provisioning import (
     GetConfiguration,
     GetReport,
     GetVariables,
+    SetNetworkProfile,
     SetVariables,
 )
 from chargegrid.ocpp.commands.raw_message import RawMessage
@@ -82,6 +83,7 @@ AnyCommand = Annotated[
     | ChangeConfiguration
     | GetVariables
     | SetVariables
+    | SetNetworkProfile
     | SetLimit
     | ClearLimit
     | GetCompositeSchedule

@@ -83,3 +83,17 @@ class GetReport(Command):
         default=(), max_length=4
     )
     targets: tuple[ReportTarget, ...] = ()
+
+
+class SetNetworkProfile(Command):
+    """2.x SetNetworkProfile: a connection profile (CSMS URL, security profile) stored in a slot of the
+    station's `OCPPCommCtrlr.NetworkConfigurationPriority`; it is used once that priority names it."""
+
+    kind: Literal["SetNetworkProfile"] = "SetNetworkProfile"
+    configuration_slot: int = Field(ge=0)
+    csms_url: str = Field(min_length=1, max_length=2000, pattern=r"^wss?://")
+    security_profile: int = Field(ge=0, le=3)
+    interface: Literal[
+        "Wired0", "Wired1", "Wired2", "Wired3", "Wireless0", "Wireless1", "Wireless2", "Wireless3"
+    ] = "Wired0"
+    message_timeout: int = Field(default=30, ge=1, le=3600)

@@ -53,6 +53,10 @@ V16.lacks(pv.GetVariables, "GetVariables is 2.x only: on OCPP 1.6 read keys with
 V16.lacks(m.PublishFirmware, "PublishFirmware is 2.x only: OCPP 1.6 has no local controllers")
 V16.lacks(m.UnpublishFirmware, "UnpublishFirmware is 2.x only: OCPP 1.6 has no local controllers")
 V16.lacks(cost.CostUpdated, "CostUpdated is 2.x only: OCPP 1.6 has no running-cost message")
+V16.lacks(
+    pv.SetNetworkProfile,
+    "SetNetworkProfile is 2.x only: on OCPP 1.6 raise the profile with ChangeConfiguration SecurityProfile",
+)
 V16.lacks(pv.SetVariables, "SetVariables is 2.x only: on OCPP 1.6 set keys with ChangeConfiguration")
 V16.lacks(pv.GetBaseReport, "GetBaseReport is 2.x only: on OCPP 1.6 read every key with GetConfiguration")
 V16.lacks(pv.GetReport, "GetReport is 2.x only: on OCPP 1.6 read keys with GetConfiguration")

@@ -188,6 +188,19 @@ def _set_variables(c: pv.SetVariables, v: OcppVersion) -> Rendered:
     return Rendered("SetVariables", {"setVariableData": data}, read=_accepted_with_results)
 
 
+@renders(pv.SetNetworkProfile)
+def _set_network_profile(c: pv.SetNetworkProfile, v: OcppVersion) -> Rendered:
+    connection = {
+        "ocppVersion": "OCPP21" if v is OcppVersion.v21 else "OCPP20",
+        "ocppTransport": "JSON",
+        "ocppCsmsUrl": c.csms_url,
+        "messageTimeout": c.message_timeout,
+        "securityProfile": c.security_profile,
+        "ocppInterface": c.interface,
+    }
+    return Rendered("SetNetworkProfile", {"configurationSlot": c.configuration_slot, "connectionData": connection})
+
+
 def _optional_time(value: datetime | None) -> str | None:
     return format_time(value) if value is not None else None
 
