@@ -196,6 +196,12 @@ class SecuritySettings(BaseModel):
     # Implausible meter data (flags a transaction; payments hold flagged ones for an operator).
     max_connector_kw: float = Field(default=350, gt=0, description="Highest power a connector can deliver")
     future_tolerance_minutes: float = Field(default=10, ge=0, description="Clock skew allowed in timestamps")
+    csms_url: str | None = Field(
+        default=None,
+        pattern=r"^wss://",
+        description="wss:// URL (without the charge point id) that RaiseSecurityProfile gives 2.x stations; "
+        "unset: the API request's own host with wss:// and /OCPP/",
+    )
     # Certificates issued to chargers (SignCertificate).
     certificate_validity_days: int = Field(default=365, ge=1)
     certificate_organization: str | None = Field(default=None, description="If set, a CSR's O= must equal it")

@@ -22,8 +22,8 @@ from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE
 from chargegrid.events import audit
 from chargegrid.events.actors import Scope
-from chargegrid.ocpp import password_commands
-from chargegrid.ocpp.commands import CommandError, Outcome, OutcomeStatus
+from chargegrid.ocpp import password_commands, profile_commands
+from chargegrid.ocpp.commands import Command, CommandError, Outcome, OutcomeStatus
 from chargegrid.security import profiles
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
@@ -35,6 +35,7 @@ READ_ONLY = frozenset(
     {
         "hasPassword",
         "securityWarning",
+        "securityProfilePending",
         "registrationStatus",
         "protocol",
         "online",
@@ -103,6 +104,7 @@ def _view(cp: ChargePoint, services: Services) -> dict[str, Any]:
         "comment": cp.comment,
         "hasPassword": bool(cp.password_hash),
         "securityProfile": profile,
+        "securityProfilePending": cp.security_profile_pending,
         "securityWarning": profiles.warning(profile, services.settings.security.allow_no_credentials),
         "pricePerKwh": cp.price_per_kwh,
         "maxSessionKwh": cp.max_session_kwh,
@@ -158,6 +160,8 @@ async def _apply(cp: ChargePoint, body: ChargePointFields, *, downgrade: bool = 
         # argon2 costs tens of ms of CPU on purpose: keep it off the event loop.
         cp.password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
         cp.password_hash_next = None  # an operator's password replaces any rotation under way
+    if "securityProfile" in given:
+        cp.security_profile_pending = None  # an operator's explicit profile replaces a raise under way
     cp.security_profile = new
 
 
@@ -328,3 +332,66 @@ async def rotate_password(request: Request, caller: CallerDep, cp_id: str = CP_I
                 stored.password_hash_next = new_hash
             audit.record(db, caller, "charge_point.rotate_password", charge_point_id=cp_id, details={})
     return outcome_response(cp_id, outcome, {"status": outcome.status.value, "rotated": rotated})
+
+
+@router.post(
+    "/API/ChargePoints/{id}/RaiseSecurityProfile",
+    summary="Raise a connected charger to security profile 2 or 3",
+    description="1.6: ChangeConfiguration SecurityProfile. 2.x: SetNetworkProfile (this server's wss:// URL "
+    "at the new level on a free configuration slot), SetVariables OCPPCommCtrlr.NetworkConfigurationPriority "
+    "with that slot first, Reset OnIdle. When the charger accepts, the new level is kept as "
+    "`securityProfilePending`; the stored `securityProfile` becomes it only when the charger connects at "
+    "that level. Answer: `{status, raised, pendingProfile, steps: [{action, status}]}`; 404 offline, "
+    "409 when the raise is not possible (not above the current level, no password for profile 2).",
+    responses={**RESPONSES, 409: {"description": "The charger cannot be raised to that profile"}},
+)
+async def raise_security_profile(
+    request: Request,
+    caller: CallerDep,
+    cp_id: str = CP_ID,
+    profile: int = Query(description="The new security profile: 2 or 3"),
+) -> Response:
+    services = _services(request)
+    if profile not in (2, 3):
+        raise HTTPException(400, f"profile: must be 2 or 3, not {profile}")
+    async with services.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        if cp is None:
+            raise not_found("charge point", cp_id)
+        current = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+        problem = profiles.raise_problem(current, profile, bool(cp.password_hash))
+    if problem is not None:
+        raise HTTPException(409, f"charge point {cp_id!r}: {problem}")
+    session = services.registry.get(cp_id)
+    if session is None:
+        return outcome_response(cp_id, Outcome(OutcomeStatus.Offline))
+    csms_url = services.settings.security.csms_url or f"wss://{request.url.netloc}/OCPP/"
+
+    async def execute(command: Command) -> Outcome:
+        return await services.commands.execute(cp_id, command, actor=caller.token())
+
+    try:
+        steps = await profile_commands.raise_profile(execute, session.version, profile, csms_url)
+    except CommandError as exc:
+        return command_error_response(exc)
+    raised = profile_commands.configured(steps)
+    if raised:
+        async with services.db.begin() as db:
+            stored = await cp_store.get(db, cp_id)
+            if stored is not None:
+                stored.security_profile_pending = profile
+            audit.record(
+                db,
+                caller,
+                "charge_point.raise_security_profile",
+                charge_point_id=cp_id,
+                details={"profile": profile},
+            )
+    last = steps[-1].outcome
+    body = {
+        "status": last.status.value,
+        "raised": raised,
+        "pendingProfile": profile if raised else None,
+        "steps": [{"action": step.action, "status": step.outcome.status.value} for step in steps],
+    }
+    return outcome_response(cp_id, last, body)

@@ -182,9 +182,11 @@ async def admit(
         # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
         cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
         log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
-    denied, _who = await security_gate.check(
+    denied, who = await security_gate.check(
         ctx, scope, request.headers, cp_id, cp.security_profile, cp.password_hash, cp.password_hash_next
     )
     if denied is not None:
         return Refusal(denied.status, denied.text, denied.headers)
+    if cp.security_profile_pending is not None:
+        await security_gate.settle_raise(ctx, cp_id, cp, who)
     return Admitted(cp_id, version, cp.name, cp.registration_status, known)

@@ -31,6 +31,7 @@ from chargegrid.store import security as security_store
 
 if TYPE_CHECKING:
     from chargegrid.ocpp.context import EdgeContext
+    from chargegrid.store.models import ChargePoint
 
 log = logging.getLogger("chargegrid.edge.security")
 
@@ -260,3 +261,17 @@ async def _promote(ctx: EdgeContext, cp_id: str, next_hash: str) -> None:
     """The charger proved its rotated password: from now on only that one is valid."""
     await ctx.writer.run(cp_id, lambda db: cp_store.promote_password(db, cp_id, next_hash))
     log.info("charge point %r connected with its rotated password; the old one is no longer valid", cp_id)
+
+
+async def settle_raise(
+    ctx: EdgeContext, cp_id: str, cp: ChargePoint, who: identity.ConnectionIdentity
+) -> None:
+    """A raised charger (RaiseSecurityProfile) connected: once it does so at its pending profile or above,
+    that profile becomes the floor it is never accepted below again (A05.FR.09)."""
+    pending = cp.security_profile_pending
+    stored = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    reached = profiles.reached(cp_id, stored, profiles.Presented(who.tls, who.certificate_cn))
+    if pending is None or reached < pending:
+        return
+    await ctx.writer.run(cp_id, lambda db: cp_store.promote_security_profile(db, cp_id, reached))
+    log.info("charge point %r connected at security profile %d: that is now its floor", cp_id, pending)

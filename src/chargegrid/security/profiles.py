@@ -158,3 +158,25 @@ def warning(profile: int, allow_no_credentials: bool) -> str | None:
             "(CHARGEGRID_SECURITY__ALLOW_NO_CREDENTIALS=false)"
         )
     return NO_CREDENTIALS_WARNING
+
+
+def reached(charge_point_id: str, stored: int, presented: Presented) -> int:
+    """The highest profile an accepted connection met: what a pending raise is measured against.
+    Called only after `decide` accepted it at `stored`, so a password was checked when `stored` needs one
+    (a raise to 2 is only sent to chargers with a password, see `raise_problem`)."""
+    if presented.tls and presented.certificate_cn == charge_point_id:
+        return 3
+    if presented.tls and (needs_password(stored) or stored == 3):
+        return max(stored, 2)
+    return stored
+
+
+def raise_problem(current: int, new: int, has_password: bool) -> str | None:
+    """Why a charger at `current` may not be raised to `new` with RaiseSecurityProfile (None: it may)."""
+    if new not in (2, 3):
+        return f"profile must be 2 or 3, not {new}"
+    if new <= current:
+        return f"the charger is already at security profile {current}; a raise must go above it"
+    if new == 2 and not has_password:
+        return "security profile 2 needs a password (HTTP Basic): set one first"
+    return None

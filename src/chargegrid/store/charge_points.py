@@ -145,3 +145,17 @@ async def promote_password(db: Db, charge_point_id: str, next_hash: str) -> None
         .where(_CHARGE_POINTS.c.id == charge_point_id, _CHARGE_POINTS.c.password_hash_next == next_hash)
         .values(password_hash=next_hash, password_hash_next=None)
     )
+
+
+async def promote_security_profile(db: Db, charge_point_id: str, reached: int) -> None:
+    """The charger connected at `reached`, at least its pending profile: that profile is now its floor."""
+    t = _CHARGE_POINTS
+    await db.execute(
+        update(t)
+        .where(
+            t.c.id == charge_point_id,
+            t.c.security_profile_pending.is_not(None),
+            t.c.security_profile_pending <= reached,
+        )
+        .values(security_profile=t.c.security_profile_pending, security_profile_pending=None)
+    )

@@ -65,6 +65,9 @@ class ChargePoint(Base):
     password_hash_next: Mapped[str | None] = mapped_column(String(200))
     # OCPP security profile 0-3: the lowest level a connection must meet (see security.profiles).
     security_profile: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A raise the charger accepted (RaiseSecurityProfile) but has not connected at yet: the stored profile
+    # becomes this only when it does, so a charger that cannot reach the new level is not locked out.
+    security_profile_pending: Mapped[int | None] = mapped_column(Integer)
     registration_status: Mapped[str] = mapped_column(String(16), default="Accepted")
     protocol: Mapped[str | None] = mapped_column(String(16))
     vendor: Mapped[str | None] = mapped_column(String(50))

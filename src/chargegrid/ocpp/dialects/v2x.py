@@ -198,7 +198,9 @@ def _set_network_profile(c: pv.SetNetworkProfile, v: OcppVersion) -> Rendered:
         "securityProfile": c.security_profile,
         "ocppInterface": c.interface,
     }
-    return Rendered("SetNetworkProfile", {"configurationSlot": c.configuration_slot, "connectionData": connection})
+    return Rendered(
+        "SetNetworkProfile", {"configurationSlot": c.configuration_slot, "connectionData": connection}
+    )
 
 
 def _optional_time(value: datetime | None) -> str | None:
