@@ -4,6 +4,7 @@ edit form last), and create, edit, delete and the per-connector commands (operat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charge_tags as tag_store
 from chargegrid.store import console, inventory, reports
+from chargegrid.store import security as security_store
 from chargegrid.store.console import Order
 from chargegrid.store.device_model_tables import DeviceVariable
 from chargegrid.store.models import ChargePoint, ChargeTag, Transaction, utcnow
@@ -213,6 +215,7 @@ async def _edit_page(
         values = await console.meter_values(db, shown.id) if shown is not None else []
         firmware = await console.events(db, cp_id, console.FIRMWARE_KINDS)
         security = await console.events(db, cp_id, console.SECURITY_KINDS)
+        certificates = await security_store.certificates(db, cp_id)
         reported = await inventory.variables(db, cp_id)
         log = await console.exchanges(db, console.MessageQuery(charge_point_id=cp_id), 0, 20)
     profile = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
@@ -225,6 +228,8 @@ async def _edit_page(
         "has_password": cp.password_hash is not None,
         "state": state,
         "security_profile": profile,
+        "certificates": certificates,
+        "expiry_before": utcnow() + timedelta(days=services.settings.security.certificate_expiry_window_days),
         "security_warning": profiles.warning(profile, services.settings.security.allow_no_credentials),
         "online": state.online,
         "tags": tags.rows,
