@@ -210,6 +210,13 @@ class LoadManager:
             },
         }
 
+    def allocation_of(self, charge_point_id: str) -> dict[int, float]:
+        """What each connector of the charger holds from the allocator now (accepted by the charger)."""
+        state = self._state_of(charge_point_id)
+        if state is None:
+            return {}
+        return {key[1]: amps for key, amps in state.installed.items() if key[0] == charge_point_id}
+
     # ---- triggers ----------------------------------------------------------------------------
 
     def settled(self, site_id: str) -> bool:
