@@ -369,6 +369,7 @@ class LoadManager:
             await asyncio.sleep(SETTLE)
             state.wake.clear()
             started, state.requested_at = state.requested_at, None
+            before = dict(state.installed)
             try:
                 if not await self.locks.hold(state.site.id):
                     continue  # another node of the cluster allocates this site
@@ -380,6 +381,8 @@ class LoadManager:
                 settled = False
             finally:
                 state.running = False
+            if state.installed != before:
+                await self._announce(state)
             if settled and started is not None:
                 state.latencies.append(clock.monotonic() - started)
                 del state.latencies[:-1000]
@@ -423,6 +426,16 @@ class LoadManager:
             for key in [k for k in held if k not in state.sessions]:
                 held.pop(key)
         return True
+
+    async def _announce(self, state: SiteState) -> None:
+        """A `site.allocation_changed` event for integrations (never fails the allocator)."""
+        view = self.view(state.site.id)
+        if self.services.events is None or view is None:
+            return
+        try:
+            await self.services.events.site_allocation_changed(state.site.id, view)
+        except Exception:
+            log.exception("could not record the allocation of site %r", state.site.id)
 
     def _sessions(self, state: SiteState, online: set[str]) -> tuple[list[Session], float]:
         """The sessions to allocate, and the capacity left for them."""
