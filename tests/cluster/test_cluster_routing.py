@@ -10,8 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chargegrid.ui.charger_status import station_state
 from chargegrid.ui.pages.overview import tiles
 from tests.api.helpers import start_transaction
+from tests.api.operator.helpers import command, station
 from tests.api.test_sites import last_limit
 from tests.cluster.conftest import (
     CALL_TIMEOUT,
@@ -211,3 +213,17 @@ async def test_overview_and_status_of_a_charger_on_another_node(cluster: Cluster
         async with node.api() as api:
             listed = {entry["id"]: entry for entry in (await api.get("/API/Status")).json()}
         assert listed["UI-1"]["node"] == "n1" and listed["UI-1"]["OnlineConnectors"]["1"]["Status"] == 1
+
+        # The single-charger page and the operator API call it online too, and Register reaches it.
+        async with node.services.db() as db:
+            state = await station_state(node.services, db, "UI-1")
+        assert state.online and state.connectors[0].status == "Available"
+        assert (await station(node, "UI-1"))["online"] is True
+        async with node.api() as api:
+            page = (await api.get("/charging-stations")).json()
+        assert [e["online"] for e in page["elements"] if e["id"] == "UI-1"] == [True]
+        registered = await command(node, "UI-1", "Register", {})
+        assert registered.status_code == 200, registered.text
+        answer = registered.json()["answer"]
+        assert answer["online"] is True and answer["triggerBootNotification"] == "Accepted"
+        assert charger.rec.actions()[-1] == "TriggerMessage"

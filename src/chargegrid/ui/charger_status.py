@@ -47,7 +47,8 @@ class StationState:
 async def station_state(services: Services, db: Db, cp_id: str) -> StationState:
     stored = {row.connector_id: row for row in await cp_store.connectors(db, [cp_id]) if row.connector_id}
     session = services.registry.get(cp_id)
-    online = session is not None
+    # Held here, or by another node of the cluster (then its stored state is what this node knows).
+    online = session is not None or cp_id in await services.connected_elsewhere([cp_id])
     ids = set(stored) | ({n for n in session.connectors if n > 0} if session else set()) or {1}
     limits = await active_limits(services, db, cp_id)
     connectors = []
