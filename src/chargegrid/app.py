@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from pydantic import ValidationError
@@ -41,6 +43,7 @@ from chargegrid.cluster.node import ClusterNode, ClusterUnavailable
 from chargegrid.config import Settings
 from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
+from chargegrid.domain.plausibility import Limits
 from chargegrid.events.outbox import TransactionUpdates
 from chargegrid.events.service import Events
 from chargegrid.logging_setup import install_filters
@@ -48,7 +51,9 @@ from chargegrid.ocpp.commands import CommandError, Commands
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
+from chargegrid.ocpp.security_gate import Trust, throttle_from_settings
 from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.services import Services
 from chargegrid.store import migrate
 from chargegrid.store.api_keys import KeyUsage
@@ -98,6 +103,9 @@ def create_app(settings: Settings) -> FastAPI:
         # SQLite has one writer; PostgreSQL takes several lanes (connections) of group commits.
         last_seen = LastSeen(db)
         writer = BatchedWriter(db, lanes=1 if settings.is_sqlite else settings.write_lanes)
+        ca = await asyncio.to_thread(
+            CertificateAuthority.open, settings.ca.cert_file, settings.ca.key_file, settings.data_dir
+        )
         edge = EdgeContext(
             settings=settings,
             db=db,
@@ -106,6 +114,13 @@ def create_app(settings: Settings) -> FastAPI:
             writer=writer,
             last_seen=last_seen,
             hooks=hooks,
+            throttle=throttle_from_settings(settings),
+            trust=Trust.from_settings(settings, ca.certificate),
+            ca=ca,
+            plausibility=Limits(
+                max_kw=settings.security.max_connector_kw,
+                future_tolerance=timedelta(minutes=settings.security.future_tolerance_minutes),
+            ),
             tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
         events = Events(settings, db, writer, registry)

@@ -154,6 +154,63 @@ class EdgeSettings(BaseModel):
     )
 
 
+class SecuritySettings(BaseModel):
+    """Charger credentials and profiles, TLS proxies, password-guessing limits, meter plausibility."""
+
+    allow_no_credentials: bool = Field(
+        default=True,
+        description="Admit chargers at security profile 0 (no password, no certificate): anyone who knows "
+        "such a charger's id can connect in its place",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses/CIDRs of TLS-terminating proxies whose client-certificate header is believed",
+    )
+    client_cert_header: str = Field(
+        default="X-SSL-Client-Cert",
+        description="Header carrying the proxy-verified client certificate (nginx $ssl_client_escaped_cert)",
+    )
+    client_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA(s) that may issue charger certificates (profile 3), besides the CSMS CA",
+    )
+    # Password guessing: checked before any argon2 work is spent.
+    auth_failures_per_address: int = Field(default=5, ge=1, description="Failures before an address waits")
+    auth_failures_per_charge_point: int = Field(default=20, ge=1, description="Failures before a lockout")
+    auth_window_seconds: float = Field(default=60, gt=0, description="How long a failure counts")
+    auth_global_failures: int = Field(
+        default=100, ge=1, description="Failures per window, network-wide, that switch to attack mode"
+    )
+    auth_hash_concurrency: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1),
+        ge=1,
+        description="argon2 checks running at once (default: one core less than the machine has)",
+    )
+    auth_hash_reserved: int = Field(
+        default=1, ge=0, description="more argon2 checks, only for addresses and ids without failures"
+    )
+    auth_pending_per_address: int = Field(
+        default=4, ge=1, description="Handshakes with unproven passwords one address may have in admission"
+    )
+    auth_hash_queue: int = Field(default=32, ge=0, description="argon2 checks waiting; more are refused")
+    # Implausible meter data (flags a transaction; payments hold flagged ones for an operator).
+    max_connector_kw: float = Field(default=350, gt=0, description="Highest power a connector can deliver")
+    future_tolerance_minutes: float = Field(default=10, ge=0, description="Clock skew allowed in timestamps")
+    # Certificates issued to chargers (SignCertificate).
+    certificate_validity_days: int = Field(default=365, ge=1)
+    certificate_organization: str | None = Field(default=None, description="If set, a CSR's O= must equal it")
+    certificate_expiry_window_days: int = Field(
+        default=30, ge=0, description="Certificates expiring within this many days are reported as expiring"
+    )
+
+
+class CaSettings(BaseModel):
+    """The CSMS certificate authority that signs chargers' CSRs (generated into the data dir if unset)."""
+
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+
 class Settings(BaseSettings):
     """Every setting of a Chargegrid node. Field `x` is read from `CHARGEGRID_X`."""
 
@@ -192,6 +249,8 @@ class Settings(BaseSettings):
     edge: EdgeSettings = EdgeSettings()
     data_transfer: DataTransferSettings = DataTransferSettings()
     events: EventSettings = EventSettings()
+    security: SecuritySettings = SecuritySettings()
+    ca: CaSettings = CaSettings()
 
     @field_validator("database_url")
     @classmethod

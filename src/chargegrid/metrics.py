@@ -36,3 +36,17 @@ def count_frame(direction: str, message_type: int, result: str | None) -> None:
     counter.inc()
     if direction == "out" and message_type == 4 and result:
         CALL_ERRORS.labels(result).inc()
+
+
+CRITICAL_SECURITY_EVENTS = Counter(
+    "chargegrid_critical_security_events_total",
+    "Critical security events (OCPP 2.0.1 Part 2 appendix / 1.6 whitepaper list), by type",
+    ["type"],
+    registry=REGISTRY,
+)
+REFUSED_CONNECTIONS = Counter(
+    "chargegrid_ocpp_refused_connections_total",
+    "Charger connections refused before the upgrade, by reason",
+    ["reason"],
+    registry=REGISTRY,
+)

@@ -79,6 +79,7 @@ async def test_create_edit_delete_a_charge_point(ui_server: RunningServer, page:
         cp = await db.get(ChargePoint, "CP-NEW")
         assert cp is not None and cp.name == "Depot" and cp.price_per_kwh == 0.39
         assert cp.password_hash and verify_password(cp.password_hash, "charger-secret-1")
+        assert cp.security_profile == 1  # a password given means it must be used
 
     await page.get_by_label("Name", exact=True).fill("Depot north")
     await page.get_by_label("Session fee").fill("-1")
@@ -91,10 +92,18 @@ async def test_create_edit_delete_a_charge_point(ui_server: RunningServer, page:
     await page.get_by_label("Session fee").fill("")
     await page.get_by_label("Remove the password").check()
     await page.get_by_role("button", name="Save").click()
+    # Removing the password would drop the charger below its profile: refused until lowered on purpose.
+    await expect(page.locator(".flash.bad")).to_contain_text("securityProfile 1 needs a password")
+    await page.get_by_label("Remove the password").check()
+    await page.locator("select[name=security_profile]").select_option("0")
+    await page.get_by_label("Allow lowering the security profile").check()
+    await page.get_by_role("button", name="Save").click()
     await expect(page.locator(".flash.ok")).to_contain_text("Saved.")
+    await expect(page.locator(".flash.bad")).to_contain_text("anyone who knows its id can connect")
     async with ui_server.services.db() as db:
         cp = await db.get(ChargePoint, "CP-NEW")
         assert cp is not None and cp.name == "Depot north" and cp.password_hash is None
+        assert cp.security_profile == 0
 
     await page.get_by_role("link", name="Delete…").click()
     await page.get_by_role("button", name="Delete").click()

@@ -70,6 +70,7 @@ async def test_transactions_csv_has_the_rows_of_the_period(
         "Stop tag",
         "Meter stop (kWh)",
         "Energy (kWh)",
+        "Implausible",
     ]
     body = rows[1:]
     assert len(body) == 3

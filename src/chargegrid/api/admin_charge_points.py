@@ -17,10 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
 from chargegrid.api.auth import CallerDep, scoped_by_method
+from chargegrid.api.outcomes import command_error_response, outcome_response
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE
 from chargegrid.events import audit
 from chargegrid.events.actors import Scope
+from chargegrid.ocpp import password_commands
+from chargegrid.ocpp.commands import CommandError, Outcome, OutcomeStatus
+from chargegrid.security import profiles
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store.models import ChargePoint, Transaction
@@ -30,6 +34,7 @@ router = APIRouter(tags=["Admin: charge points"], route_class=scoped_by_method(S
 READ_ONLY = frozenset(
     {
         "hasPassword",
+        "securityWarning",
         "registrationStatus",
         "protocol",
         "online",
@@ -53,6 +58,14 @@ class ChargePointFields(StrictModel):
         max_length=40,
         description="HTTP Basic password the charger must send (OCPP security profile 1: 16-40 "
         "characters). Write-only; null removes it.",
+    )
+    securityProfile: int | None = Field(
+        default=None,
+        ge=0,
+        le=3,
+        description="OCPP security profile the charger must meet on every connection: 0 no credentials "
+        "(anyone knowing the id can connect as it), 1 HTTP Basic password, 2 TLS + password, 3 TLS + client "
+        "certificate with CN = id. Default: 1 with a password, else 0. Lowering needs downgrade=true.",
     )
     # Payment overrides; null = use the node's setting (CHARGEGRID_PAYMENTS__...).
     pricePerKwh: float | None = Field(default=None, ge=0, allow_inf_nan=False)
@@ -83,11 +96,14 @@ def _services(request: Request) -> Services:
 
 def _view(cp: ChargePoint, services: Services) -> dict[str, Any]:
     session = services.registry.get(cp.id)
+    profile = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
     return {
         "id": cp.id,
         "name": cp.name,
         "comment": cp.comment,
         "hasPassword": bool(cp.password_hash),
+        "securityProfile": profile,
+        "securityWarning": profiles.warning(profile, services.settings.security.allow_no_credentials),
         "pricePerKwh": cp.price_per_kwh,
         "maxSessionKwh": cp.max_session_kwh,
         "sessionFee": cp.session_fee,
@@ -113,12 +129,36 @@ _COLUMNS = {
 }
 
 
-async def _apply(cp: ChargePoint, body: ChargePointFields) -> None:
-    for field in body.model_fields_set & _COLUMNS.keys():
+async def _apply(cp: ChargePoint, body: ChargePointFields, *, downgrade: bool = False) -> None:
+    current = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    given = body.model_fields_set
+    if "securityProfile" in given:
+        if body.securityProfile is None:
+            raise HTTPException(422, "securityProfile: must be 0, 1, 2 or 3, not null")
+        new = body.securityProfile
+    elif "password" in given and body.password and current == 0:
+        new = 1  # giving a charger a password means it must use it
+    elif "password" in given and not body.password and current in (1, 2):
+        if not downgrade:
+            raise HTTPException(
+                422,
+                f"password: removing it would lower securityProfile {current} to 0 (no credentials); "
+                "set securityProfile too, or pass downgrade=true",
+            )
+        new = 0
+    else:
+        new = current
+    has_password = bool(body.password) if "password" in given else bool(cp.password_hash)
+    problem = profiles.change_problem(current, new, has_password, allow_downgrade=downgrade or new >= current)
+    if problem is not None:
+        raise HTTPException(422, f"securityProfile: {problem}")
+    for field in given & _COLUMNS.keys():
         setattr(cp, _COLUMNS[field], getattr(body, field))
-    if "password" in body.model_fields_set:
+    if "password" in given:
         # argon2 costs tens of ms of CPU on purpose: keep it off the event loop.
         cp.password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
+        cp.password_hash_next = None  # an operator's password replaces any rotation under way
+    cp.security_profile = new
 
 
 CP_ID = Path(alias="id", description="The charge point id")
@@ -140,6 +180,7 @@ async def list_charge_points(request: Request) -> list[dict[str, Any]]:
     status_code=201,
     summary="Add a charge point",
     description="Body: `id` (required), `name`, `comment`, `password` (write-only, stored hashed), "
+    "`securityProfile` (0-3; default 1 with a password, else 0), "
     "`pricePerKwh`, `maxSessionKwh`, `sessionFee` (numbers ≥ 0 or null = use the global setting). "
     "409 when the id exists.",
     responses={**RESPONSES, 409: {"description": "The id already exists"}},
@@ -177,7 +218,13 @@ async def get_charge_point(request: Request, cp_id: str = CP_ID) -> dict[str, An
     responses=RESPONSES,
 )
 async def update_charge_point(
-    request: Request, body: ChargePointUpdate, caller: CallerDep, cp_id: str = CP_ID
+    request: Request,
+    body: ChargePointUpdate,
+    caller: CallerDep,
+    cp_id: str = CP_ID,
+    downgrade: bool = Query(
+        False, description="allow lowering securityProfile (the charger is then accepted at the lower level)"
+    ),
 ) -> dict[str, Any]:
     if body.id is not None and body.id != cp_id:
         raise HTTPException(
@@ -188,7 +235,7 @@ async def update_charge_point(
         cp = await cp_store.get(db, cp_id)
         if cp is None:
             raise not_found("charge point", cp_id)
-        await _apply(cp, body)
+        await _apply(cp, body, downgrade=downgrade)
         audit.record(db, caller, "charge_point.update", charge_point_id=cp_id, details=_changes(body))
         await db.commit()
         session = services.registry.get(cp_id)
@@ -239,3 +286,45 @@ async def delete_charge_point(
         session.rpc.close()
         await session.close(1000, "charge point removed by an operator")
     return Response(status_code=204)
+
+
+@router.post(
+    "/API/ChargePoints/{id}/RotatePassword",
+    summary="Give a connected charger a new Basic password",
+    description="Generates a strong password and sends it to the charger (1.6 ChangeConfiguration "
+    "AuthorizationKey, 2.x SetVariables SecurityCtrlr.BasicAuthPassword). When the charger accepts it, "
+    "the old and the new password are both valid until it first connects with the new one; the new one "
+    "is never shown (only the charger needs it). Answer: `{status, rotated}` with the charger's status; "
+    "404 offline, 409 when the charger's security profile uses no password.",
+    responses={**RESPONSES, 409: {"description": "The charger does not use a password"}},
+)
+async def rotate_password(request: Request, caller: CallerDep, cp_id: str = CP_ID) -> Response:
+    services = _services(request)
+    async with services.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        if cp is None:
+            raise not_found("charge point", cp_id)
+        profile = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    if not profiles.needs_password(profile):
+        raise HTTPException(
+            409, f"charge point {cp_id!r} is at security profile {profile}, which uses no password"
+        )
+    session = services.registry.get(cp_id)
+    if session is None:
+        return outcome_response(cp_id, Outcome(OutcomeStatus.Offline))
+    password = password_commands.generate_password()
+    try:
+        outcome = await services.commands.execute(
+            cp_id, password_commands.set_password(session.version, password), actor=caller.token()
+        )
+    except CommandError as exc:
+        return command_error_response(exc)
+    rotated = outcome.status.value in password_commands.ACCEPTED
+    if rotated:
+        new_hash = await asyncio.to_thread(hash_password, password)
+        async with services.db.begin() as db:
+            stored = await cp_store.get(db, cp_id)
+            if stored is not None:
+                stored.password_hash_next = new_hash
+            audit.record(db, caller, "charge_point.rotate_password", charge_point_id=cp_id, details={})
+    return outcome_response(cp_id, outcome, {"status": outcome.status.value, "rotated": rotated})

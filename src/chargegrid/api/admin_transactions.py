@@ -36,6 +36,7 @@ COLUMNS = [
     "meterStop",
     "stopReason",
     "energyKwh",
+    "implausible",
 ]
 
 
@@ -55,6 +56,8 @@ def _row(tx: Transaction) -> dict[str, Any]:
         "meterStop": tx.meter_stop if tx.stop_time is not None else None,
         "stopReason": tx.stop_reason,
         "energyKwh": energy,
+        # Why the meter data cannot be right (domain.plausibility), null when it is plausible.
+        "implausible": tx.implausible,
     }
 
 

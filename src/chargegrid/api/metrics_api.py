@@ -1,9 +1,11 @@
-"""/metrics: the Prometheus exposition of this node (traffic counters + connected chargers at scrape time)."""
+"""/metrics: the Prometheus exposition of this node (traffic counters; connected chargers and expiring
+charger certificates at scrape time)."""
 
 from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterator
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -13,6 +15,8 @@ from prometheus_client.registry import Collector
 
 from chargegrid.metrics import REGISTRY
 from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.store import security as security_store
+from chargegrid.store.models import utcnow
 
 
 class _Sessions(Collector):
@@ -36,10 +40,32 @@ class _Sessions(Collector):
 router = APIRouter(tags=["probes"])
 
 
+class _Expiring(Collector):
+    """Issued charger certificates that end within the window (CHARGEGRID_SECURITY__CERTIFICATE_EXPIRY_
+    WINDOW_DAYS), per charge point: read once per scrape."""
+
+    def __init__(self, counts: Tally[str]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "chargegrid_certificates_expiring",
+            "Certificates issued to chargers that expire within the configured window",
+            labels=["charge_point_id"],
+        )
+        for cp_id, count in sorted(self.counts.items()):
+            gauge.add_metric([cp_id], count)
+        yield gauge
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
-    # The session gauge reads this app's registry (tests run several apps in one process).
-    sessions = CollectorRegistry(auto_describe=False)
     services = request.app.state.services
-    sessions.register(_Sessions(services.registry, services.node_id))
-    return Response(generate_latest(REGISTRY) + generate_latest(sessions), media_type=CONTENT_TYPE_LATEST)
+    window = timedelta(days=services.settings.security.certificate_expiry_window_days)
+    async with services.db() as db:
+        expiring = await security_store.expiring(db, utcnow() + window)
+    # The gauges read this app's state (tests run several apps in one process).
+    scraped = CollectorRegistry(auto_describe=False)
+    scraped.register(_Sessions(services.registry, services.node_id))
+    scraped.register(_Expiring(Tally(cert.charge_point_id for cert in expiring)))
+    return Response(generate_latest(REGISTRY) + generate_latest(scraped), media_type=CONTENT_TYPE_LATEST)

@@ -147,6 +147,35 @@ async def webhook(request: Request) -> Any:
         return JSONResponse({"status": "Refused", "message": e.message}, status_code=e.http_status)
 
 
+@router.post(
+    "/{reservation_id}/Settle",
+    dependencies=keyed,
+    summary="Settle a held session",
+    description="A session whose meter data was implausible is held, not captured. Settle it as "
+    "computed (capture `finalAmountCents`, or release when nothing is owed). 409 when not held.",
+)
+async def settle_held(reservation_id: str, request: Request) -> Any:
+    try:
+        res = await settlement.resolve_hold(_payments(request), reservation_id, release=False)
+    except PaymentError as e:
+        return _error(e)
+    return {"status": res.state, "reservation": reservation_view(res)}
+
+
+@router.post(
+    "/{reservation_id}/Release",
+    dependencies=keyed,
+    summary="Release a held session",
+    description="Release the whole authorisation of a held session (nothing is charged). 409 when not held.",
+)
+async def release_held(reservation_id: str, request: Request) -> Any:
+    try:
+        res = await settlement.resolve_hold(_payments(request), reservation_id, release=True)
+    except PaymentError as e:
+        return _error(e)
+    return {"status": res.state, "reservation": reservation_view(res)}
+
+
 @router.get("/{reservation_id}", dependencies=keyed)
 async def get_reservation(reservation_id: str, request: Request) -> Any:
     try:

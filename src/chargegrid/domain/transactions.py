@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chargegrid.domain import authorization
+from chargegrid.domain import authorization, plausibility
 from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import Reading, Sample, summarise
 from chargegrid.events import outbox
@@ -19,7 +19,29 @@ from chargegrid.store import Db
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import reservations as reservations_store
 from chargegrid.store import transactions as tx_store
-from chargegrid.store.models import Transaction, TransactionEvent
+from chargegrid.store.models import Transaction, TransactionEvent, utcnow
+
+DEFAULT_LIMITS = plausibility.Limits()
+
+
+def check_plausibility(
+    tx: Transaction, limits: plausibility.Limits, reading_time: datetime | None = None
+) -> None:
+    """Flag the transaction if its meter data is implausible (stored data stays as sent)."""
+    stopped = tx.stop_time is not None
+    found = plausibility.problems(
+        meter_start_kwh=tx.meter_start,
+        meter_kwh=tx.meter_stop if stopped else tx.last_meter_kwh,
+        start_time=tx.start_time,
+        end_time=tx.stop_time if stopped else reading_time,
+        stopped=stopped,
+        now=utcnow(),
+        limits=limits,
+        other_times=[reading_time] if reading_time is not None else [],
+    )
+    if found:
+        tx.implausible = plausibility.merge(tx.implausible, found)
+
 
 # The state of a reservation a transaction started on.
 USED = "Used"
@@ -49,6 +71,7 @@ async def start(
     *,
     deny_concurrent: bool,
     reservation_id: int | None = None,
+    limits: plausibility.Limits = DEFAULT_LIMITS,
 ) -> StartResult:
     """Record a started transaction; a repeated start (same connector, tag and time) returns the first."""
     existing = await tx_store.find_start(db, charge_point_id, connector_id, tag_id, timestamp)
@@ -65,6 +88,7 @@ async def start(
         last_meter_kwh=meter_start_kwh,
         reservation_id=reservation_id,
     )
+    check_plausibility(tx, limits)
     db.add(tx)
     await db.flush()  # assigns the id we answer with
     outbox.transaction_started(db, tx, auth.status.value)
@@ -89,6 +113,7 @@ async def stop(
     reason: str | None,
     tag_id: str | None,
     samples: list[Sample] | None = None,
+    limits: plausibility.Limits = DEFAULT_LIMITS,
 ) -> StopResult:
     """Close a transaction of this charger (with its final meter data); unknown ids and other chargers'
     transactions change nothing, and a repeated stop changes nothing either."""
@@ -101,20 +126,30 @@ async def stop(
     if tx.stop_time is not None:
         return StopResult(tx, auth, closed_now=False)
     close(tx, meter_stop_kwh, timestamp, reason=reason, tag_id=tag_id)
+    reading = Reading()
     if samples:
-        await record_samples(db, charge_point_id, tx.connector_id, tx, samples)
+        reading = await record_samples(db, charge_point_id, tx.connector_id, tx, samples)
+    check_plausibility(tx, limits, reading.timestamp)
     outbox.transaction_ended(db, tx)
     return StopResult(tx, auth, closed_now=True)
 
 
 async def meter_values(
-    db: Db, charge_point_id: str, connector_id: int, samples: list[Sample], transaction_id: int | None = None
+    db: Db,
+    charge_point_id: str,
+    connector_id: int,
+    samples: list[Sample],
+    transaction_id: int | None = None,
+    limits: plausibility.Limits = DEFAULT_LIMITS,
 ) -> tuple[Transaction | None, Reading]:
     """Store periodic meter values; they count for the transaction only if it is this charger's."""
     tx = await tx_store.get(db, transaction_id) if transaction_id is not None else None
     if tx is not None and tx.charge_point_id != charge_point_id:
         tx = None
-    return tx, await record_samples(db, charge_point_id, connector_id, tx, samples)
+    reading = await record_samples(db, charge_point_id, connector_id, tx, samples)
+    if tx is not None and reading.timestamp is not None:
+        check_plausibility(tx, limits, reading.timestamp)
+    return tx, reading
 
 
 def close(
@@ -229,6 +264,7 @@ async def transaction_event(
     *,
     deny_concurrent: bool,
     answer: Callable[[TxEventResult], dict[str, Any]],
+    limits: plausibility.Limits = DEFAULT_LIMITS,
 ) -> tuple[dict[str, Any], TxEventResult | None]:
     """Apply a TransactionEvent once. A repeat (same transaction and seqNo) gets the first answer again.
 
@@ -275,7 +311,7 @@ async def transaction_event(
         if event.remote_start_id is not None and tx.remote_start_id is None:
             tx.remote_start_id = event.remote_start_id
     _refused(db, charge_point_id, event.tag_id, auth)
-    await record_samples(db, charge_point_id, tx.connector_id, tx, event.samples, event.evse_id)
+    reading = await record_samples(db, charge_point_id, tx.connector_id, tx, event.samples, event.evse_id)
     ended_now = False
     if event.event_type == "Ended" and tx.stop_time is None:
         if (
@@ -288,6 +324,7 @@ async def transaction_event(
         close(tx, meter_stop, event.timestamp, reason=event.stopped_reason, tag_id=event.tag_id)
         outbox.transaction_ended(db, tx)
         ended_now = True
+    check_plausibility(tx, limits, reading.timestamp or event.timestamp)
     result = TxEventResult(tx, auth, started_now, ended_now)
     response = answer(result)
     db.add(

@@ -3,14 +3,13 @@
 Transport-independent: the edge hands in what it read from the handshake (`HandshakeRequest`, with the
 TLS facts in the ASGI TLS-extension shape) and gets back either `Admitted` or a `Refusal` it answers
 before the upgrade as plain HTTP. Every refusal's text says what to do: 400 no common subprotocol or a
-bad id, 404 unknown charger (policy `reject`), 401 bad credentials.
+bad id, 404 unknown charger (policy `reject`), 401 bad credentials, 403 a connection below the charger's
+security profile, 429/503 password-guessing budgets (`ocpp.security_gate`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import itertools
 import logging
 from collections.abc import Mapping, Sequence
@@ -19,13 +18,13 @@ from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chargegrid.domain import credentials
 from chargegrid.domain.registration import (
     CHARGE_POINT_ID_RULE,
     Admission,
     admit_unknown,
     is_valid_charge_point_id,
 )
+from chargegrid.ocpp import security_gate
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.versions import OcppVersion, negotiate
 from chargegrid.store import charge_points as cp_store
@@ -81,18 +80,6 @@ class Admitted:
     name: str | None
     registration_status: str
     known_connectors: Sequence[Any]
-
-
-def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
-    header = headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None
-    try:
-        user, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return (user, password) if sep else None
 
 
 def client_cert_common_name(tls: TlsFacts | None) -> str | None:
@@ -173,6 +160,11 @@ async def admit(
         )
     if not is_valid_charge_point_id(cp_id):
         return Refusal(400, f"Charge point id must be {CHARGE_POINT_ID_RULE}.")
+    # The security gate reads the connection in the ASGI scope's terms (and keeps a note in it).
+    scope: dict[str, Any] = {"client": (remote, 0), "extensions": dict(request.extensions)}
+    denied = security_gate.precheck(ctx, scope, request.headers, cp_id)
+    if denied is not None:  # a guessing address or a locked id costs not even a database read
+        return Refusal(denied.status, denied.text, denied.headers)
 
     cp: ChargePoint | None
     known: Sequence[ConnectorStatus]
@@ -190,29 +182,9 @@ async def admit(
         # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
         cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
         log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
-    password_hash, name, registration = cp.password_hash, cp.name, cp.registration_status
-
-    if password_hash:
-        given = basic_credentials(request.headers)
-        ok = (
-            given is not None
-            and given[0] == cp_id
-            and await credentials.verify_charger_key(cp_id, password_hash, given[1])
-        )
-        if not ok:
-            delay = ctx.throttle.failed(remote)
-            log.warning("authentication failed for %r from %s", cp_id, remote)
-            if delay:
-                await asyncio.sleep(delay)
-            reason = (
-                "Missing HTTP Basic credentials"
-                if given is None
-                else ("User name must be the charge point id" if given[0] != cp_id else "Wrong password")
-            )
-            return Refusal(
-                401,
-                f"{reason} for charge point {cp_id!r}.",
-                {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'},
-            )
-        ctx.throttle.succeeded(remote)
-    return Admitted(cp_id, version, name, registration, known)
+    denied, _who = await security_gate.check(
+        ctx, scope, request.headers, cp_id, cp.security_profile, cp.password_hash, cp.password_hash_next
+    )
+    if denied is not None:
+        return Refusal(denied.status, denied.text, denied.headers)
+    return Admitted(cp_id, version, cp.name, cp.registration_status, known)

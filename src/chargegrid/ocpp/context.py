@@ -8,11 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chargegrid.config import Settings
 from chargegrid.domain.hooks import Hooks
+from chargegrid.domain.plausibility import Limits
 from chargegrid.events.outbox import TransactionUpdates
 from chargegrid.ocpp.auth_throttle import AuthThrottle
 from chargegrid.ocpp.last_seen import LastSeen
 from chargegrid.ocpp.message_log import MessageLog
+from chargegrid.ocpp.security_gate import Trust
 from chargegrid.ocpp.sessions import SessionRegistry
+from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.store.writer import BatchedWriter
 
 
@@ -26,4 +29,7 @@ class EdgeContext:
     last_seen: LastSeen
     hooks: Hooks = field(default_factory=Hooks)
     throttle: AuthThrottle = field(default_factory=AuthThrottle)
+    trust: Trust = field(default_factory=Trust)
+    ca: CertificateAuthority | None = None
+    plausibility: Limits = field(default_factory=Limits)
     tx_updates: TransactionUpdates = field(default_factory=TransactionUpdates)

@@ -1,7 +1,8 @@
 """The OCPP message log: every frame in and out, written in batches off the hot path.
 
 The log is a record, not something a charger is told about, so it may trail by a second; it is
-flushed on shutdown. The level setting decides what is kept (off / all but heartbeats / all).
+flushed on shutdown. The level setting decides what is kept (off / all but heartbeats / all). Passwords
+and keys in a frame are masked before it is kept (`security.redaction`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from chargegrid.config import MessageLogLevel
+from chargegrid.security import redaction
 from chargegrid.store import Db
 from chargegrid.store import events as events_store
 from chargegrid.store.models import utcnow
@@ -64,7 +66,7 @@ class MessageLog:
                     "message_type": message_type,
                     "message_id": message_id[:64],
                     "action": action,
-                    "payload": raw,
+                    "payload": redaction.redact_frame(raw),
                     "result": result,
                 }
             )

@@ -11,6 +11,7 @@ JSON gets no reply (we answer RpcFrameworkError/FormationViolation), and its 1.6
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,10 @@ Payload = dict[str, Any]
 Handler = Callable[[str, Payload], Awaitable[Payload]]
 SendText = Callable[[str], Awaitable[None]]
 FrameHook = Callable[[str, int, str, str | None, str, str | None], None]
+# What to do once the CALL being handled in this task has been answered (see `after_answer`).
+_FOLLOW_UPS: contextvars.ContextVar[list[Callable[[], Awaitable[None]]]] = contextvars.ContextVar(
+    "follow_ups"
+)
 
 
 class CallError(Exception):
@@ -121,8 +126,15 @@ class RpcSession:
                 message_id, ErrorKind.message_type_not_supported, f"unknown message type {kind!r}"
             )
 
+    def after_answer(self, follow_up: Callable[[], Awaitable[None]]) -> None:
+        """From inside a handler: run `follow_up` once the answer to the CALL being handled has been
+        sent (e.g. CertificateSigned after SignCertificate's Accepted), not before it."""
+        _FOLLOW_UPS.get().append(follow_up)
+
     async def _answer_call(self, message_id: str, action: str, payload: Any, raw: str) -> None:
         self._hook("in", CALL, message_id, action, raw, None)
+        follow_ups: list[Callable[[], Awaitable[None]]] = []
+        _FOLLOW_UPS.set(follow_ups)  # this task's own context: one list per CALL
         try:
             if not isinstance(payload, dict):
                 raise CallError(ErrorKind.format, "payload must be a JSON object")
@@ -154,6 +166,11 @@ class RpcSession:
         out = orjson.dumps([CALLRESULT, message_id, response]).decode()
         self._hook("out", CALLRESULT, message_id, action, out, None)
         await self._safe_send(out)
+        for follow_up in follow_ups:
+            try:
+                await follow_up()
+            except Exception:
+                log.exception("follow-up of %s failed", action)
 
     async def send_error(
         self,

@@ -7,9 +7,10 @@ from typing import Any
 from chargegrid.domain import authorization, stations, transactions
 from chargegrid.domain.authorization import AuthDecision, AuthStatus
 from chargegrid.domain.meter_values import RawSample, Reading, Sample, normalise
+from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
-from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status, stored_as
+from chargegrid.ocpp.wire import Handlers, format_time, parse_time, request_status
 from chargegrid.store import Db
 from chargegrid.store.models import Transaction
 
@@ -104,6 +105,7 @@ class V16Handlers(Handlers):
                 when,
                 deny_concurrent=self.ctx.settings.deny_concurrent_tx,
                 reservation_id=p.get("reservationId"),
+                limits=self.ctx.plausibility,
             )
         )
         live = self.session.connector(p["connectorId"])
@@ -126,6 +128,7 @@ class V16Handlers(Handlers):
                 reason=p.get("reason"),
                 tag_id=p.get("idTag"),
                 samples=data,
+                limits=self.ctx.plausibility,
             )
         )
         if result.transaction is not None and result.closed_now:
@@ -140,7 +143,7 @@ class V16Handlers(Handlers):
 
         async def work(db: Db) -> tuple[Transaction | None, Reading]:
             tx, reading = await transactions.meter_values(
-                db, self.cp_id, connector_id, data, p.get("transactionId")
+                db, self.cp_id, connector_id, data, p.get("transactionId"), self.ctx.plausibility
             )
             if tx is not None and tx.stop_time is None:
                 self.ctx.tx_updates.emit_if_due(db, tx, reading.energy_kwh, reading.power_kw, reading.soc)
@@ -152,6 +155,14 @@ class V16Handlers(Handlers):
             await self.ctx.hooks.reading(tx, reading)
         return {}
 
+    async def data_transfer(self, p: Payload) -> Payload:
+        if p.get("vendorId") == security_handlers.PNC_VENDOR:
+            answer = security_handlers.pnc_data_transfer(p.get("messageId"))
+            if answer is not None:
+                await self._event("DataTransfer", p)
+                return answer
+        return await super().data_transfer(p)
+
 
 V16Handlers.ROUTES = {
     "BootNotification": V16Handlers.boot_notification,
@@ -161,8 +172,9 @@ V16Handlers.ROUTES = {
     "StartTransaction": V16Handlers.start_transaction,
     "StopTransaction": V16Handlers.stop_transaction,
     "MeterValues": V16Handlers.meter_values,
-    "DataTransfer": Handlers.data_transfer,
-    "SecurityEventNotification": stored_as("SecurityEventNotification"),
+    "DataTransfer": V16Handlers.data_transfer,
+    "SignCertificate": security_handlers.sign_certificate_16,
+    "SecurityEventNotification": security_handlers.security_event_notification,
     **{
         kind: request_status(kind)
         for kind in (

@@ -13,6 +13,7 @@ from chargegrid.domain.authorization import AuthDecision
 from chargegrid.domain.meter_values import RawSample, Sample, normalise, summarise
 from chargegrid.domain.payments import session_cost_cents
 from chargegrid.domain.transactions import TxEvent, TxEventResult
+from chargegrid.ocpp import security_handlers
 from chargegrid.ocpp.report_handlers import REPORT_ROUTES
 from chargegrid.ocpp.rpc import CallError, Payload
 from chargegrid.ocpp.versions import ErrorKind
@@ -140,7 +141,12 @@ class V201Handlers(Handlers):
 
         async def work(db: Db) -> tuple[dict[str, Any], TxEventResult | None]:
             response, result = await transactions.transaction_event(
-                db, self.cp_id, event, deny_concurrent=self.ctx.settings.deny_concurrent_tx, answer=answer
+                db,
+                self.cp_id,
+                event,
+                deny_concurrent=self.ctx.settings.deny_concurrent_tx,
+                answer=answer,
+                limits=self.ctx.plausibility,
             )
             if result is not None and not result.started_now and not result.ended_now and event.samples:
                 tx = result.transaction
@@ -225,6 +231,10 @@ V201Handlers.ROUTES = {
     "MeterValues": V201Handlers.meter_values,
     "DataTransfer": Handlers.data_transfer,
     "NotifyEVChargingNeeds": V201Handlers.notify_ev_charging_needs,
+    "SignCertificate": security_handlers.sign_certificate_2x,
+    "SecurityEventNotification": security_handlers.security_event_notification,
+    "Get15118EVCertificate": security_handlers.get_15118_ev_certificate,
+    "GetCertificateStatus": security_handlers.get_certificate_status,
     "ReservationStatusUpdate": V201Handlers.reservation_status_update,
     **{
         kind: request_status(kind)
@@ -242,7 +252,6 @@ V201Handlers.ROUTES = {
         kind: stored_as(kind)
         for kind in (
             "NotifyEvent",
-            "SecurityEventNotification",
             "NotifyEVChargingSchedule",
         )
     },

@@ -6,6 +6,8 @@ or for Stripe, but hand that work to background tasks, so the charger's answer i
 is idempotent: a capture uses one idempotency key per reservation, and a reservation's `settlement`
 column says what is still owed, so a repeated StopTransaction or a retry after an outage cannot capture
 twice. When Stripe is unavailable the work stays owed and the sweeper retries it with growing delays.
+A session with implausible meter data is held (`settlement = "held"`) until an operator settles or
+releases it (`resolve_hold`, `POST /API/Payments/{id}/Settle` or `/Release`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chargegrid.payments")
 S = ReservationState
 MAX_RETRY_DELAY = timedelta(hours=1)
+HELD = "held"  # `settlement` of a session an operator must settle or release (implausible meter data)
 
 
 async def block_tag(db: Db, id_tag: str) -> None:
@@ -119,15 +122,47 @@ async def on_transaction_ended(service: PaymentService, tx: Transaction) -> None
             res.amount_authorized_cents or 0,
             res.currency,
         )
+        # Implausible meter data (domain.plausibility) is not charged on its own: an operator looks first.
+        held = bool(tx.implausible)
         await store.set_fields(
             db,
             res.id,
             energy_kwh=float(energy),
             final_amount_cents=plan.amount_cents,
-            settlement=plan.action,
+            settlement=HELD if held else plan.action,
+            capture_error=f"held for an operator: implausible meter data ({tx.implausible})"
+            if held
+            else None,
         )
         await block_tag(db, res.id_tag)
+    if held:
+        log.warning("reservation %s held: transaction %s has implausible meter data", res.id, tx.id)
+        return
     service.spawn(settle(service, res.id))
+
+
+async def resolve_hold(service: PaymentService, reservation_id: str, release: bool) -> PaymentReservation:
+    """An operator's decision on a held reservation: settle it as computed (capture, or release when
+    nothing is owed) or release the whole hold. Raises PaymentError if it is not held."""
+    from chargegrid.payments.service import PaymentError  # here: the service module imports this one
+
+    async with service.lock(reservation_id):
+        async with service.services.db.begin() as db:
+            res = await store.get(db, reservation_id)
+            if res is None:
+                raise PaymentError(404, "NotFound", f"no payment reservation {reservation_id!r}")
+            if res.settlement != HELD:
+                raise PaymentError(
+                    409, "NotHeld", f"reservation {reservation_id!r} is not held for an operator"
+                )
+            if release or not res.final_amount_cents:
+                await store.set_fields(
+                    db, res.id, settlement="release", final_amount_cents=0, capture_error=None
+                )
+            else:
+                await store.set_fields(db, res.id, settlement="capture", capture_error=None)
+    await settle(service, reservation_id)
+    return await service.get(reservation_id)
 
 
 # ------------------------------------------------------------------------------- settling
@@ -136,7 +171,7 @@ async def settle(service: PaymentService, reservation_id: str) -> None:
     async with service.lock(reservation_id):
         async with service.services.db() as db:
             res = await store.get(db, reservation_id)
-        if res is None or res.settlement is None:
+        if res is None or res.settlement is None or res.settlement == HELD:
             return
         try:
             captured = (

@@ -136,3 +136,12 @@ _COLUMNS = {
     "status_time": ("status", "error_code", "info", "vendor_error_code", "evse_id"),
     "meter_value_time": ("meter_kwh", "power_kw", "soc", "evse_id"),
 }
+
+
+async def promote_password(db: Db, charge_point_id: str, next_hash: str) -> None:
+    """The charger connected with its rotated password: that one is now the only valid one."""
+    await db.execute(
+        update(_CHARGE_POINTS)
+        .where(_CHARGE_POINTS.c.id == charge_point_id, _CHARGE_POINTS.c.password_hash_next == next_hash)
+        .values(password_hash=next_hash, password_hash_next=None)
+    )

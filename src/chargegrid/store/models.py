@@ -61,6 +61,10 @@ class ChargePoint(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     comment: Mapped[str | None] = mapped_column(Text)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # A rotated password the charger accepted but has not connected with yet: both are valid until it does.
+    password_hash_next: Mapped[str | None] = mapped_column(String(200))
+    # OCPP security profile 0-3: the lowest level a connection must meet (see security.profiles).
+    security_profile: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     registration_status: Mapped[str] = mapped_column(String(16), default="Accepted")
     protocol: Mapped[str | None] = mapped_column(String(16))
     vendor: Mapped[str | None] = mapped_column(String(50))
@@ -146,6 +150,8 @@ class Transaction(Base):
     last_meter_kwh: Mapped[float | None] = mapped_column(Float)
     last_power_kw: Mapped[float | None] = mapped_column(Float)
     last_soc: Mapped[float | None] = mapped_column(Float)
+    # Why the meter data is implausible ("; "-joined, see domain.plausibility), None when it is fine.
+    implausible: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -242,5 +248,6 @@ from chargegrid.store import (  # noqa: E402, F401
     integration_models,
     operation_models,
     payment_models,
+    security_models,
     smart_charging_models,
 )

@@ -130,6 +130,7 @@ async def expired(db: Db, now: datetime) -> Sequence[PaymentReservation]:
 async def settlement_due(db: Db, now: datetime) -> Sequence[PaymentReservation]:
     query = select(PaymentReservation).where(
         PaymentReservation.settlement.is_not(None),
+        PaymentReservation.settlement != "held",  # waits for an operator (payments.settlement.HELD)
         or_(PaymentReservation.next_attempt_at.is_(None), PaymentReservation.next_attempt_at <= now),
     )
     return (await db.scalars(query)).all()

@@ -51,8 +51,13 @@ class StationConfiguration(Payload):
     settings: dict[str, SettingValue] = {}
 
 
+SecurityProfile = Annotated[StrictInt, Field(ge=0, le=3)]
+
+
 class Register(Payload):
     configuration: StationConfiguration = StationConfiguration()
+    # OCPP security profile the station must meet (0-3); raising only (see security.profiles).
+    security_profile: SecurityProfile | None = None
 
 
 class ConfigureConnector(Payload):
@@ -64,6 +69,7 @@ class ConfigureConnector(Payload):
 class Configure(Payload):
     connectors: list[ConfigureConnector] = []
     settings: dict[str, SettingValue] = {}
+    security_profile: SecurityProfile | None = None
 
 
 class StopTransaction(Payload):

@@ -32,6 +32,7 @@ from chargegrid.api.operator.paging import Page, envelope, page_params
 from chargegrid.api.operator.runtime import Done, runtime_of
 from chargegrid.events import audit
 from chargegrid.events.actors import Scope
+from chargegrid.security import redaction
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import command_records
 from chargegrid.store.models import ChargePoint, Transaction, utcnow
@@ -168,7 +169,8 @@ async def post_command(station_id: str, request: Request, caller: CallerDep) -> 
     record_id = str(uuid.uuid4())
     raw_payload = payload.model_dump(by_alias=True, mode="json", exclude_none=True)
     async with services.db.begin() as db:
-        record = command_records.add(db, record_id, station_id, name, raw_payload)
+        # The record is shown back to operators: a password sent to the charger stays off it.
+        record = command_records.add(db, record_id, station_id, name, redaction.redact(raw_payload))
         if isinstance(result, Done):
             record.status, record.answer, record.message = result.status, result.answer, result.message
             record.completed_at = utcnow()

@@ -18,9 +18,10 @@ from chargegrid.domain import station_config
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.ocpp import commands as c
 from chargegrid.ocpp.dialects import configuration_key_problems
+from chargegrid.security import profiles
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import transactions as tx_store
-from chargegrid.store.models import Transaction, utcnow
+from chargegrid.store.models import ChargePoint, Transaction, utcnow
 
 # ---- registration and configuration ---------------------------------------------------------
 
@@ -31,7 +32,25 @@ def _check_keys(ctx: Context, settings: dict[str, str]) -> None:
         raise refuse(400, "settings: " + "; ".join(problems))
 
 
-async def _accept(ctx: Context, configuration: p.StationConfiguration | None) -> Done | Remote:
+def _set_profile(cp: ChargePoint, profile: int | None) -> None:
+    """Raise (never lower) the station's security profile; 1 and 2 need a password set first."""
+    if profile is None:
+        return
+    current = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    problem = profiles.change_problem(
+        current,
+        profile,
+        bool(cp.password_hash),
+        how_to_downgrade="an operator can do that with PUT /API/ChargePoints/{id}?downgrade=true",
+    )
+    if problem is not None:
+        raise refuse(400, f"securityProfile: {problem}")
+    cp.security_profile = profile
+
+
+async def _accept(
+    ctx: Context, configuration: p.StationConfiguration | None, security_profile: int | None = None
+) -> Done | Remote:
     """Register / AcceptChargingStation: create or accept the station, keep its configuration."""
     if not is_valid_charge_point_id(ctx.cp_id):
         raise refuse(400, f"station id {ctx.cp_id!r} must be {CHARGE_POINT_ID_RULE}")
@@ -45,6 +64,7 @@ async def _accept(ctx: Context, configuration: p.StationConfiguration | None) ->
         if cp is None:
             cp = cp_store.add(db, ctx.cp_id, "Accepted")
         cp.registration_status = "Accepted"
+        _set_profile(cp, security_profile)
         if configuration is not None:
             evses = None
             if configuration.evses is not None:
@@ -80,7 +100,7 @@ async def _held_elsewhere(ctx: Context) -> bool:
 
 
 async def register(ctx: Context, payload: p.Register) -> Done | Remote:
-    return await _accept(ctx, payload.configuration)
+    return await _accept(ctx, payload.configuration, payload.security_profile)
 
 
 async def accept_charging_station(ctx: Context, payload: p.Empty) -> Done | Remote:
@@ -100,6 +120,7 @@ async def configure(ctx: Context, payload: p.Configure) -> Done | Remote:
     async with ctx.services.db.begin() as db:
         cp = await cp_store.get(db, ctx.cp_id)
         assert cp is not None
+        _set_profile(cp, payload.security_profile)
         if payload.connectors:
             given = [c.model_dump(by_alias=True, exclude_none=True) for c in payload.connectors]
             cp.configuration = station_config.configure_connectors(cp.configuration, given)

@@ -8,6 +8,7 @@ from typing import Any
 
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.ocpp.wire import format_time
+from chargegrid.security import profiles
 from chargegrid.store.command_models import CommandRecord
 from chargegrid.store.models import ChargePoint, ConnectorStatus, Transaction
 
@@ -61,6 +62,7 @@ def station(
         "location": cp.location,
         "openingTimes": cp.opening_times or [],
         "reservable": cp.reservable if cp.reservable is not None else True,
+        "securityProfile": profiles.effective(cp.security_profile or 0, bool(cp.password_hash)),
     }
 
 

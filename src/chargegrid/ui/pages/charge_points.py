@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.events import audit
+from chargegrid.security import profiles
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import charge_tags as tag_store
@@ -108,13 +109,31 @@ def _apply(cp: ChargePoint, form: FormData, _: Callable[[str], str]) -> None:
         "max_session_kwh": forms.number(form, "max_session_kwh", _("Max kWh per session"), _),
         "session_fee": forms.number(form, "session_fee", _("Session fee"), _),
     }
+    current = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
+    clear = not password and forms.checkbox(form, "clear_password")
+    has_password = bool(password) or (bool(cp.password_hash) and not clear)
+    chosen = str(form.get("security_profile") or "")
+    if chosen in ("0", "1", "2", "3"):
+        profile = int(chosen)
+    else:
+        profile = 1 if current == 0 and has_password else current
+    problem = profiles.change_problem(
+        current,
+        profile,
+        has_password,
+        allow_downgrade=forms.checkbox(form, "allow_downgrade"),
+        how_to_downgrade="tick “Allow lowering the security profile” if that is really meant",
+    )
+    if problem is not None:
+        raise forms.FormError(f"Security profile: {problem}.")
     cp.name, cp.comment = name, comment
     for key, value in prices.items():
         setattr(cp, key, value)
     if password:
         cp.password_hash = hash_password(password)
-    elif forms.checkbox(form, "clear_password"):
+    elif clear:
         cp.password_hash = None
+    cp.security_profile = profile
 
 
 @router.get("/ui/chargepoints/new")
@@ -196,6 +215,7 @@ async def _edit_page(
         security = await console.events(db, cp_id, console.SECURITY_KINDS)
         reported = await inventory.variables(db, cp_id)
         log = await console.exchanges(db, console.MessageQuery(charge_point_id=cp_id), 0, 20)
+    profile = profiles.effective(cp.security_profile or 0, bool(cp.password_hash))
     context = {
         "title": f"{cp.name or cp.id}",
         "is_new": False,
@@ -204,6 +224,8 @@ async def _edit_page(
         "form": _form_values(cp, form),
         "has_password": cp.password_hash is not None,
         "state": state,
+        "security_profile": profile,
+        "security_warning": profiles.warning(profile, services.settings.security.allow_no_credentials),
         "online": state.online,
         "tags": tags.rows,
         "unusable": [(t, "blocked") for t in blocked.rows]

@@ -42,6 +42,7 @@ CSV_HEADER = [
     "Stop tag",
     "Meter stop (kWh)",
     "Energy (kWh)",
+    "Implausible",
 ]
 
 
@@ -131,6 +132,7 @@ def _row(tx: Transaction, names: dict[str, str]) -> dict[str, Any]:
         "stop_tag": tx.stop_tag_id or "",
         "meter_stop": fmt_number(tx.meter_stop),
         "energy": fmt_number(reports.energy_kwh(tx)),
+        "implausible": tx.implausible or "",
     }
 
 
