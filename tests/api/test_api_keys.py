@@ -157,6 +157,32 @@ async def test_a_key_restricted_to_charge_points_acts_only_on_them(server: Runni
         assert seen["data"]["chargePointId"] == "CP1"
 
 
+async def test_a_key_restricted_to_a_site_acts_on_the_sites_charge_points(server: RunningServer) -> None:
+    await server.add_charge_point("CP1")
+    await server.add_charge_point("CP2")
+    made = await make_key(server, ["read", "command", "admin"], sites=["depot"])
+    async with (
+        connected(server, "CP1") as cp1,
+        connected(server, "CP2") as cp2,
+        client(server, made["key"]) as api,
+        server.api() as admin,
+    ):
+        before = await api.post("/API/Reset/CP1")  # the site does not exist yet: no charge point
+        assert before.status_code == 403 and "'CP1'" in before.json()["detail"]
+        site = {"id": "depot", "maxCurrentA": 32, "chargePoints": ["CP1"]}
+        assert (await admin.post("/API/Sites", json=site)).status_code == 201
+        assert (
+            await admin.post("/API/Sites", json={**site, "id": "yard", "chargePoints": ["CP2"]})
+        ).is_success
+        assert (await api.post("/API/Reset/CP1")).json()["status"] == "Accepted"
+        other = await api.post("/API/Reset/CP2")
+        assert other.status_code == 403 and "'CP2'" in other.json()["detail"]
+        assert cp1.rec.actions().count("Reset") == 1 and "Reset" not in cp2.rec.actions()
+        assert (await api.get("/API/Sites/depot")).status_code == 200
+        yard = await api.get("/API/Sites/yard")
+        assert yard.status_code == 403 and "'yard'" in yard.json()["detail"]
+
+
 async def test_last_use_is_recorded_without_a_write_per_request(server: RunningServer) -> None:
     made = await make_key(server, ["read"])
     async with client(server, made["key"]) as api:

@@ -10,7 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chargegrid.ui.charger_status import station_state
 from chargegrid.ui.pages.overview import tiles
+from tests.api.helpers import start_transaction
+from tests.api.operator.helpers import command, station
+from tests.api.test_sites import last_limit
 from tests.cluster.conftest import (
     CALL_TIMEOUT,
     LEASE_SECONDS,
@@ -154,6 +158,33 @@ async def test_once_per_network_jobs_run_once_per_pass(cluster: Cluster) -> None
     assert skipped >= ran, (ran, skipped)
 
 
+async def test_one_allocator_per_site_in_the_whole_network(cluster: Cluster) -> None:
+    """A site made on n3 with its chargers on n1 and n2: one node allocates it, seeing both sessions,
+    and its limits reach both chargers through the node holding each."""
+    n1, n2, n3 = (cluster.nodes[name] for name in ("n1", "n2", "n3"))
+    async with charger_at(n1, "LM-1") as one, charger_at(n2, "LM-2") as two:
+        async with n3.api() as api:
+            site = {"id": "lm-depot", "maxCurrentA": 20, "chargePoints": ["LM-1", "LM-2"]}
+            assert (await api.post("/API/Sites", json=site)).status_code == 201, "site not created"
+        await start_transaction(one, 1, "LM-TAG1")
+        await eventually(lambda: last_limit(one) == 20)
+        await start_transaction(two, 1, "LM-TAG2")
+        await eventually(lambda: last_limit(one) == 10 and last_limit(two) == 10)
+
+        async def senders() -> list[str]:
+            found = []
+            for node in (n1, n2, n3):
+                async with node.api() as api:
+                    shown = await api.get("/API/Sites/lm-depot")
+                if shown.status_code == 200 and shown.json()["stats"]["profileMessages"]:
+                    found.append(node.name)
+            return found
+
+        assert len(await senders()) == 1  # every node knows the site by now; one allocates it
+        async with n1.api() as api:
+            assert (await api.delete("/API/Sites/lm-depot")).status_code == 204
+
+
 async def test_health_and_metrics_name_the_node(cluster: Cluster) -> None:
     for name in ("n1", "n2", "n3"):
         async with httpx.AsyncClient(base_url=cluster.nodes[name].http_url) as client:
@@ -182,3 +213,17 @@ async def test_overview_and_status_of_a_charger_on_another_node(cluster: Cluster
         async with node.api() as api:
             listed = {entry["id"]: entry for entry in (await api.get("/API/Status")).json()}
         assert listed["UI-1"]["node"] == "n1" and listed["UI-1"]["OnlineConnectors"]["1"]["Status"] == 1
+
+        # The single-charger page and the operator API call it online too, and Register reaches it.
+        async with node.services.db() as db:
+            state = await station_state(node.services, db, "UI-1")
+        assert state.online and state.connectors[0].status == "Available"
+        assert (await station(node, "UI-1"))["online"] is True
+        async with node.api() as api:
+            page = (await api.get("/charging-stations")).json()
+        assert [e["online"] for e in page["elements"] if e["id"] == "UI-1"] == [True]
+        registered = await command(node, "UI-1", "Register", {})
+        assert registered.status_code == 200, registered.text
+        answer = registered.json()["answer"]
+        assert answer["online"] is True and answer["triggerBootNotification"] == "Accepted"
+        assert charger.rec.actions()[-1] == "TriggerMessage"

@@ -6,6 +6,7 @@ from typing import Any
 
 from ocpp.v16 import call
 
+from tests.api.helpers import start_transaction
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
 from tests.support.sse import read_events
@@ -51,3 +52,23 @@ async def test_the_stream_filters_and_resumes_after_the_last_event_id(server: Ru
         assert bad.status_code == 400 and "Last-Event-ID" in bad.json()["detail"]
         unknown = await api.get("/API/Events", params={"type": "transactoin.*"})
         assert unknown.status_code == 400 and "transactoin.*" in unknown.json()["detail"]
+
+
+async def test_the_load_manager_reports_each_new_allocation(server: RunningServer) -> None:
+    await server.add_charge_point("CP1")
+    await server.add_tag("TAG1")
+    async with connected(server, "CP1") as cp1, server.api() as api:
+        async with api.stream("GET", "/API/Events", params={"type": "site.*"}) as live:
+            site = {"id": "depot", "maxCurrentA": 16, "chargePoints": ["CP1"]}
+            assert (await api.post("/API/Sites", json=site)).status_code == 201
+            tx = await start_transaction(cp1, 1, "TAG1")
+            (seen,) = await read_events(live, 1)
+    assert seen["event"] == "site.allocation_changed"
+    event = seen["data"]
+    assert event["chargePointId"] is None and event["data"]["siteId"] == "depot"
+    assert event["data"]["limitA"] == 16 and event["data"]["allocatedA"] == 16
+    (member,) = event["data"]["chargePoints"]
+    assert member["chargePointId"] == "CP1"
+    assert member["connectors"] == [
+        {"connectorId": 1, "transactionId": tx, "allocatedA": 16, "measuredA": None}
+    ]

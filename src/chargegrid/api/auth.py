@@ -27,6 +27,7 @@ from fastapi.security import APIKeyHeader, SecurityScopes
 from chargegrid.events.actors import BOOTSTRAP, ActorKind, Caller, Scope
 from chargegrid.services import Services
 from chargegrid.store import api_keys
+from chargegrid.store import sites as site_store
 from chargegrid.store.models import utcnow
 
 API_KEY_HEADER = "X-API-Key"
@@ -83,6 +84,14 @@ async def authenticate(request: Request, given: str | None) -> Caller:
             raise _unauthorized(f"This API key ({row.prefix}…) was revoked: ask an admin for a new one.")
         if row.expires_at is not None and row.expires_at <= utcnow():
             raise _unauthorized(f"This API key ({row.prefix}…) expired at {row.expires_at.isoformat()}.")
+        charge_points = set(row.charge_points) if row.charge_points is not None else None
+        if row.sites is not None:  # a key restricted to sites acts on their charge points (as they are now)
+            charge_points = charge_points or set()
+            async with services.db() as db:
+                for site_id in row.sites:
+                    site = await site_store.get(db, site_id)
+                    if site is not None:
+                        charge_points |= {m.charge_point_id for m in site.charge_points}
         if services.key_usage is not None:
             services.key_usage.touch(row.id)
         caller = Caller(
@@ -90,7 +99,7 @@ async def authenticate(request: Request, given: str | None) -> Caller:
             row.name,
             row.id,
             frozenset(Scope(s) for s in row.scopes if s in Scope.__members__),
-            frozenset(row.charge_points) if row.charge_points is not None else None,
+            frozenset(charge_points) if charge_points is not None else None,
             frozenset(row.sites) if row.sites is not None else None,
         )
     request.state.caller = caller
@@ -117,6 +126,11 @@ async def authorize(
 def _check_restriction(request: Request, caller: Caller) -> None:
     route = request.scope.get("route")
     if getattr(getattr(route, "endpoint", None), SELF_FILTERING, False):
+        return
+    site = request.path_params.get("site_id")
+    if site is not None:
+        if caller.sites is None or str(site) not in caller.sites:
+            raise HTTPException(403, f"This API key may not act on site {site!r}.")
         return
     for param in CHARGE_POINT_PARAMS:
         cp = request.path_params.get(param)

@@ -32,7 +32,8 @@ class Caller:
     name: str
     id: str | None = None
     scopes: frozenset[Scope] = frozenset(Scope)
-    # None: every charge point (site). A set: only those.
+    # None: every charge point (site). A set: only those; for a key restricted to sites, their charge
+    # points (as the sites hold them when the key is used) are in `charge_points` too.
     charge_points: frozenset[str] | None = None
     sites: frozenset[str] | None = None
 
@@ -42,8 +43,6 @@ class Caller:
     def may_access(self, charge_point_id: str) -> bool:
         if not self.restricted:
             return True
-        # A key restricted to sites reaches no charge point until sites say which charge points they hold
-        # (smart charging): denied rather than allowed by default.
         return self.charge_points is not None and charge_point_id in self.charge_points
 
     @property

@@ -137,6 +137,14 @@ class Events:
             details=details,
         )
 
+    async def site_allocation_changed(self, site_id: str, view: dict[str, Any]) -> None:
+        """The load manager gave a site's sessions new limits (accepted by the chargers): one
+        `site.allocation_changed` event with the site's figures (as `GET /API/Sites/{id}` shows them)."""
+        data = {"siteId": site_id, **{k: v for k, v in view.items() if k != "stats"}}
+        async with self._sessions.begin() as db:
+            outbox.emit(db, outbox.EventType.site_allocation, None, data)
+        self.committed()
+
     async def command_finished(
         self,
         charge_point_id: str,

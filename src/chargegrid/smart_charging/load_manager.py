@@ -17,8 +17,11 @@ decides when to re-allocate and sends the result:
 - every charger of a site carries a fallback TxDefaultProfile (connector 0, `site.fallback_current_a`),
   sent after each boot and when the site changes; that much is kept free for each idle connector.
 
-One node runs the allocator of the sites whose chargers it holds; with several nodes a site should have
-its chargers on one node (the cluster's once-per-network lock is the place to pin it; not done here).
+In a cluster one node in the whole network runs a site's allocation: the holder of the site's lock
+(`cluster.site_locks`, renewed every `lease/3` seconds while held; a node that dies hands it on within
+one lease). Its profiles go through `commands.execute`, which forwards to the node holding each charger.
+Triggers on other nodes reach the holder at its next renewal, when it re-reads the site's definition and
+running sessions from the database; measured draw of chargers on other nodes is not seen there.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chargegrid.cluster.site_locks import SiteLocks
 from chargegrid.domain.allocator import DEFAULT_MIN_A, Key, Session, allocate
 from chargegrid.domain.charging_profiles import (
     ChargingProfile,
@@ -93,6 +97,15 @@ class LoadManager:
         self.tx_default_only: set[str] = set()  # chargers that refused a TxProfile
         self._ticker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        cluster = services.cluster
+        self.clustered = cluster is not None
+        self.locks = (
+            SiteLocks(cluster.redis, cluster.prefix, cluster.node_id, cluster.lease_ms)
+            if cluster is not None
+            else SiteLocks()
+        )
+        # How often the time-of-day limit is checked and, in a cluster, site locks renewed.
+        self.tick_seconds = min(TICK, cluster.lease_ms / 3000) if cluster is not None else TICK
 
     # ---- life ------------------------------------------------------------------------------
 
@@ -118,6 +131,8 @@ class LoadManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for site_id in list(self.sites):  # another node takes them at once
+            await self.locks.release(site_id)
 
     # ---- sites (API) -------------------------------------------------------------------------
 
@@ -140,6 +155,7 @@ class LoadManager:
             old.task.cancel()
         for member in old.site.charge_points:
             self.site_of.pop(member.charge_point_id, None)
+        await self.locks.release(site_id)
 
     async def _install_site(
         self, site: SiteDefinition, *, send_fallback: bool, previous: SiteState | None = None
@@ -209,6 +225,13 @@ class LoadManager:
                 "lastLatencyMs": round(state.latencies[-1] * 1000, 1) if state.latencies else None,
             },
         }
+
+    def allocation_of(self, charge_point_id: str) -> dict[int, float]:
+        """What each connector of the charger holds from the allocator now (accepted by the charger)."""
+        state = self._state_of(charge_point_id)
+        if state is None:
+            return {}
+        return {key[1]: amps for key, amps in state.installed.items() if key[0] == charge_point_id}
 
     # ---- triggers ----------------------------------------------------------------------------
 
@@ -321,9 +344,16 @@ class LoadManager:
 
     async def _tick(self) -> None:
         while True:
-            await asyncio.sleep(TICK)
+            await asyncio.sleep(self.tick_seconds)
+            if self.clustered:
+                await self._new_sites()
             for state in list(self.sites.values()):
-                if abs(self._capacity(state) - state.capacity_a) > 1e-6:
+                if self.clustered:
+                    # Renew (or take over) the site's lock; the holder catches up with what happened
+                    # on other nodes (a run sends only limits that change).
+                    if await self.locks.hold(state.site.id):
+                        self.request(state.site.id)
+                elif abs(self._capacity(state) - state.capacity_a) > 1e-6:
                     self.request(state.site.id)
 
     # ---- allocation ---------------------------------------------------------------------------
@@ -339,18 +369,75 @@ class LoadManager:
             await asyncio.sleep(SETTLE)
             state.wake.clear()
             started, state.requested_at = state.requested_at, None
+            before = dict(state.installed)
             try:
+                if not await self.locks.hold(state.site.id):
+                    continue  # another node of the cluster allocates this site
+                if self.clustered and not await self._catch_up(state):
+                    return  # the site was deleted on another node
                 settled = await self.reallocate(state)
             except Exception:
                 log.exception("re-allocating site %r failed", state.site.id)
                 settled = False
             finally:
                 state.running = False
+            if state.installed != before:
+                await self._announce(state)
             if settled and started is not None:
                 state.latencies.append(clock.monotonic() - started)
                 del state.latencies[:-1000]
 
-    def _sessions(self, state: SiteState) -> tuple[list[Session], float]:
+    async def _new_sites(self) -> None:
+        """In a cluster: sites created on other nodes, so that this node can take them over."""
+        try:
+            async with self.services.db() as db:
+                sites = await site_store.all_sites(db)
+            for site in sites:
+                if site.id not in self.sites:
+                    await self._install_site(site, send_fallback=False)
+        except Exception:  # a site that conflicts or a database hiccup: try again at the next tick
+            log.exception("reading sites created on other nodes failed")
+
+    async def _catch_up(self, state: SiteState) -> bool:
+        """In a cluster: the site's definition and running sessions as the database has them now (they
+        may have changed on another node). False when the site no longer exists."""
+        async with self.services.db() as db:
+            site = await site_store.get(db, state.site.id)
+            members = [m.charge_point_id for m in site.charge_points] if site is not None else []
+            running = await site_store.open_transactions(db, members)
+        if site is None:  # this run's task ends here; the lock goes to nobody
+            if self.sites.get(state.site.id) is state:
+                del self.sites[state.site.id]
+            for member in state.site.charge_points:
+                self.site_of.pop(member.charge_point_id, None)
+            await self.locks.release(state.site.id)
+            return False
+        if site != state.site:
+            for member in state.site.charge_points:
+                self.site_of.pop(member.charge_point_id, None)
+            state.site = site
+            for cp in members:
+                self.site_of[cp] = site.id
+        state.sessions = {(tx.charge_point_id, tx.connector_id): tx.id for tx in running}
+        state.charger_tx = {
+            (tx.charge_point_id, tx.connector_id): tx.charger_transaction_id for tx in running
+        }
+        for held in (state.installed, state.measured):
+            for key in [k for k in held if k not in state.sessions]:
+                held.pop(key)
+        return True
+
+    async def _announce(self, state: SiteState) -> None:
+        """A `site.allocation_changed` event for integrations (never fails the allocator)."""
+        view = self.view(state.site.id)
+        if self.services.events is None or view is None:
+            return
+        try:
+            await self.services.events.site_allocation_changed(state.site.id, view)
+        except Exception:
+            log.exception("could not record the allocation of site %r", state.site.id)
+
+    def _sessions(self, state: SiteState, online: set[str]) -> tuple[list[Session], float]:
         """The sessions to allocate, and the capacity left for them."""
         site = state.site
         capacity = self._capacity(state)
@@ -363,7 +450,7 @@ class LoadManager:
             member = site.member(cp)
             if member is None:
                 continue
-            if cp not in self.services.registry:  # offline: it keeps what it holds
+            if cp not in online:  # offline: it keeps what it holds
                 capacity -= state.installed.get(key, site.fallback_current_a)
                 continue
             most = member.max_current_a or DEFAULT_MAX_A
@@ -394,7 +481,10 @@ class LoadManager:
         """One allocator run and its profiles; True when every charger accepted its new limit."""
         state.runs += 1
         site = state.site
-        sessions, capacity = self._sessions(state)
+        members = [m.charge_point_id for m in site.charge_points]
+        online = {cp for cp in members if cp in self.services.registry}
+        online |= await self.services.connected_elsewhere(members)  # held by other cluster nodes
+        sessions, capacity = self._sessions(state, online)
         charger_max = {m.charge_point_id: m.max_current_a for m in site.charge_points if m.max_current_a}
         allocation = allocate(capacity, sessions, charger_max_a=charger_max)
         holding = {s.key: state.installed.get(s.key, site.fallback_current_a) for s in sessions}

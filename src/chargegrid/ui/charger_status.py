@@ -10,6 +10,7 @@ from datetime import datetime
 from chargegrid.services import Services
 from chargegrid.store import Db, console, reports
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store import charging_profiles as profile_store
 from chargegrid.store import transactions as tx_store
 from chargegrid.store.models import MeterValue, Transaction
 from chargegrid.ui.charts import Chart, session_chart
@@ -32,6 +33,7 @@ class ConnectorState:
     vendor_error_code: str | None
     info: str | None
     status_time: datetime | None
+    active_limit: str | None = None  # "16.0 A": the load manager's allocation or the last accepted profile
 
 
 @dataclass
@@ -45,8 +47,10 @@ class StationState:
 async def station_state(services: Services, db: Db, cp_id: str) -> StationState:
     stored = {row.connector_id: row for row in await cp_store.connectors(db, [cp_id]) if row.connector_id}
     session = services.registry.get(cp_id)
-    online = session is not None
+    # Held here, or by another node of the cluster (then its stored state is what this node knows).
+    online = session is not None or cp_id in await services.connected_elsewhere([cp_id])
     ids = set(stored) | ({n for n in session.connectors if n > 0} if session else set()) or {1}
+    limits = await active_limits(services, db, cp_id)
     connectors = []
     for n in sorted(ids):
         live = session.connectors.get(n) if session else None
@@ -75,10 +79,28 @@ async def station_state(services: Services, db: Db, cp_id: str) -> StationState:
                 status_time=(
                     live.status_time if live and live.status_time else (row.status_time if row else None)
                 ),
+                active_limit=limits.get(n, limits.get(0)),
             )
         )
     seen = (await console.last_seen(db, [cp_id])).get(cp_id)
     return StationState(online, session.connected_at if session else None, seen, connectors)
+
+
+async def active_limits(services: Services, db: Db, cp_id: str) -> dict[int, str]:
+    """Per connector (0: the whole station), the limit the server last had accepted there: the load
+    manager's allocation for a running session, else the last charging profile the charger accepted."""
+    out: dict[int, str] = {}
+    records = sorted(await profile_store.listed(db, cp_id), key=lambda r: r.updated_at)
+    for record in records:  # the newest last, so it wins
+        schedules = record.profile.get("chargingSchedule") or []
+        periods = schedules[0].get("chargingSchedulePeriod") if schedules else None
+        if periods:
+            unit = schedules[0].get("chargingRateUnit", "A")
+            out[record.connector] = f"{float(periods[0]['limit']):.1f} {unit}"
+    manager = services.load_manager
+    if manager is not None:
+        out.update({n: f"{amps:.1f} A" for n, amps in manager.allocation_of(cp_id).items()})
+    return out
 
 
 def chart_of(

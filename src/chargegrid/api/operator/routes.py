@@ -52,8 +52,11 @@ async def list_stations(request: Request, page: Page = Depends(page_params)) -> 
         query = select(ChargePoint).order_by(ChargePoint.id).offset(page.offset).limit(page.limit)
         stations = (await db.scalars(query)).all()
         rows = await cp_store.connectors(db, [cp.id for cp in stations])
+    elsewhere = await services.connected_elsewhere(cp.id for cp in stations)  # other cluster nodes
     elements = [
-        views.station(cp, [r for r in rows if r.charge_point_id == cp.id], services.registry)
+        views.station(
+            cp, [r for r in rows if r.charge_point_id == cp.id], services.registry, cp.id in elsewhere
+        )
         for cp in stations
     ]
     return json_answer(request, envelope(request, page, total, elements))
@@ -67,7 +70,8 @@ async def get_station(station_id: str, request: Request) -> Response:
         if cp is None:
             raise refuse(404, f"unknown charging station {station_id!r}: register it with a Register command")
         rows = await cp_store.connectors(db, [cp.id])
-    return json_answer(request, views.station(cp, rows, services.registry))
+    elsewhere = cp.id in await services.connected_elsewhere([cp.id])
+    return json_answer(request, views.station(cp, rows, services.registry, elsewhere))
 
 
 @router.get("/transactions", summary="A page of transactions, oldest first")

@@ -76,11 +76,13 @@ async def _accept(
             )
     answer: dict[str, Any] = {"registrationStatus": "Accepted", "created": created}
     session = ctx.services.registry.get(ctx.cp_id)
-    if session is None:
+    if session is None and not await _held_elsewhere(ctx):
         answer["online"] = False
         return Done("Accepted", answer, "accepted: the station's next BootNotification is answered Accepted")
-    # Online now: stop 2.x SecurityError gating at once, and ask it to boot again to learn it is accepted.
-    session.registration_status = "Accepted"
+    # Online now (here or on another cluster node): stop 2.x SecurityError gating at once where this node
+    # holds it, and ask it to boot again to learn it is accepted (the command is forwarded if need be).
+    if session is not None:
+        session.registration_status = "Accepted"
 
     async def remote() -> Done:
         ctx.runtime.schedule_settings_push(ctx.cp_id)
@@ -90,6 +92,11 @@ async def _accept(
         return Done("Accepted", {**answer, "online": True, "triggerBootNotification": trigger.status})
 
     return remote
+
+
+async def _held_elsewhere(ctx: Context) -> bool:
+    """Another node of the cluster holds the station's connection (commands to it are forwarded)."""
+    return ctx.cp_id in await ctx.services.connected_elsewhere([ctx.cp_id])
 
 
 async def register(ctx: Context, payload: p.Register) -> Done | Remote:
@@ -125,7 +132,7 @@ async def configure(ctx: Context, payload: p.Configure) -> Done | Remote:
     answer: dict[str, Any] = {"evses": (configuration or {}).get("evses", [])}
     if not settings:
         return Done("Accepted", answer)
-    if ctx.services.registry.get(ctx.cp_id) is None:
+    if ctx.services.registry.get(ctx.cp_id) is None and not await _held_elsewhere(ctx):
         answer["settings"] = dict.fromkeys(settings, station_config.PENDING)
         return Done("Accepted", answer, "the station is offline: settings are pushed at its next boot")
 

@@ -17,8 +17,11 @@ def _time(value: datetime | None) -> str | None:
     return format_time(value) if value is not None else None
 
 
-def station(cp: ChargePoint, rows: Sequence[ConnectorStatus], registry: SessionRegistry) -> dict[str, Any]:
-    """A station with its registration, identity from the last boot, configuration and live state."""
+def station(
+    cp: ChargePoint, rows: Sequence[ConnectorStatus], registry: SessionRegistry, elsewhere: bool = False
+) -> dict[str, Any]:
+    """A station with its registration, identity from the last boot, configuration and live state
+    (`elsewhere`: another node of the cluster holds its connection)."""
     session = registry.get(cp.id)
     connectors: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -44,7 +47,7 @@ def station(cp: ChargePoint, rows: Sequence[ConnectorStatus], registry: SessionR
         "id": cp.id,
         "registrationStatus": cp.registration_status,
         "accepted": cp.registration_status == "Accepted",
-        "online": session is not None,
+        "online": session is not None or elsewhere,
         "protocol": session.version.value if session is not None else cp.protocol,
         "vendor": cp.vendor,
         "model": cp.model,
