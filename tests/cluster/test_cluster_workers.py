@@ -26,9 +26,10 @@ async def test_two_workers_share_one_port(cluster_db: str, tmp_path: Path) -> No
         workers = Cluster(cluster_db, prefix, tmp_path)
         try:
             node = workers.start("wk", "--workers", "2")
-            # Both workers answer on the one port (the kernel spreads connections over them).
+            # Both workers answer on the one port (the kernel spreads connections over them). The second
+            # worker may come up seconds after the first on a loaded machine: wait for it, boundedly.
             answered: set[str] = set()
-            for _ in range(60):
+            for _ in range(300):
                 async with httpx.AsyncClient(base_url=node.http_url) as client:
                     answered.add((await client.get("/health")).json()["node"])
                 if answered == {"wk-w1", "wk-w2"}:
