@@ -69,10 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if missing:
         print(f"chargegrid: TLS file not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    if args.workers > 1 and not workers.is_worker():
-        return workers.run_workers(args.workers, args.argv)
-    _configure_logging(settings.log_level)
-    busy = _port_in_use(args.host, args.port)
+    # Checked once, before any worker starts: the workers of --workers N share the port by design, so
+    # a worker that checked would find its sibling there and quit.
+    busy = "" if workers.is_worker() else _port_in_use(args.host, args.port)
     if busy:
         print(
             f"chargegrid: port {args.port} on {args.host} is already taken{busy}. Stop that server "
@@ -80,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.workers > 1 and not workers.is_worker():
+        return workers.run_workers(args.workers, args.argv)
+    _configure_logging(settings.log_level)
     from chargegrid.ui import routes as ui_routes
 
     ui_routes.listen_url = ui_routes.url_for_people(args.host, args.port)
