@@ -35,9 +35,9 @@ from chargegrid.ocpp.commands import (
     OutcomeStatus,
     SetChargingProfile,
     SetLimit,
+    UnsupportedCommand,
 )
 from chargegrid.ocpp.dialects.v16 import LIMIT_PROFILE_BASE
-from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.services import Services
 from chargegrid.store import Db
 from chargegrid.store import charging_profiles as store
@@ -170,11 +170,11 @@ class ProfileKeeper:
         if session is None or session.registration_status != "Accepted":
             return
         # Never from inside the boot handler: the boot answer must be on the wire before our CALLs.
-        task = asyncio.create_task(self._after_boot(charge_point_id, session.version))
+        task = asyncio.create_task(self._after_boot(charge_point_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _after_boot(self, charge_point_id: str, version: OcppVersion) -> None:
+    async def _after_boot(self, charge_point_id: str) -> None:
         try:
             await asyncio.sleep(0.05)
             async with self.services.db() as db:
@@ -182,10 +182,13 @@ class ProfileKeeper:
             keep = [(r.connector, r.profile) for r in rows if r.purpose != Purpose.TxProfile.value]
             if not keep:
                 return
-            if version is not OcppVersion.v16:
+            try:
                 asked = await self.services.commands.execute(
                     charge_point_id, GetChargingProfiles(), actor="smart-charging"
                 )
+            except UnsupportedCommand:
+                pass  # its version cannot say what it kept (1.6): re-send them
+            else:
                 if asked.status is not OutcomeStatus.NoProfiles:
                     return  # it kept them (or cannot say): nothing to restore
             for connector, data in keep:
