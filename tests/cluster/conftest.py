@@ -114,7 +114,12 @@ class Cluster:
         node = self.nodes[name]
         assert node.process is not None
         node.process.send_signal(sig)
-        return node.process.wait(timeout=20)
+        try:
+            return node.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            tail = node.log.read_text(errors="replace")[-4000:]
+            message = f"node {name} still running 20 s after signal {sig}; its log ends:\n{tail}"
+            raise AssertionError(message) from None
 
     def start_nginx(self, upstream: list[Node]) -> Node:
         balancer = Node("nginx", free_port(), self.tmp / "nginx-error.log")

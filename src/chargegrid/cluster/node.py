@@ -31,6 +31,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.config import Settings
 from chargegrid.ocpp.commands import Command, CommandError, DialectBug, InvalidCommand, UnsupportedCommand
 from chargegrid.ocpp.commands.catalog import command_from_json, command_to_json
@@ -280,6 +281,7 @@ class ClusterNode:
             try:
                 await self._heartbeat()
             except RedisError as exc:
+                raise_if_stopping()
                 self._lost_redis(exc)
 
     async def holder(self, cp_id: str) -> str | None:
@@ -409,6 +411,7 @@ class ClusterNode:
             try:
                 popped = await self.redis.blpop([inbox], timeout=1)
             except (RedisError, OSError) as exc:
+                raise_if_stopping()
                 self._lost_redis(exc)
                 await asyncio.sleep(1)
                 continue
@@ -424,6 +427,7 @@ class ClusterNode:
             try:
                 popped = await self.redis.blpop([replies], timeout=1)
             except (RedisError, OSError) as exc:
+                raise_if_stopping()
                 self._lost_redis(exc)
                 await asyncio.sleep(1)
                 continue

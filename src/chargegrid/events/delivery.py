@@ -27,6 +27,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chargegrid import __version__
+from chargegrid.background import raise_if_stopping
 from chargegrid.events import outbox, signing
 from chargegrid.store.integration_models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from chargegrid.store.models import utcnow
@@ -99,6 +100,7 @@ class WebhookWorker:
                 except asyncio.CancelledError:
                     raise
                 except Exception:
+                    raise_if_stopping()
                     log.exception("claiming webhook subscriptions failed; trying again")
                 self._wake.clear()
                 try:

@@ -21,6 +21,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.store import leases
 from chargegrid.store.integration_models import OutboxEvent, WebhookDelivery
 from chargegrid.store.models import utcnow
@@ -118,6 +119,7 @@ class Sequencer:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                raise_if_stopping()
                 log.exception("the events sequencer failed; trying again")
             self._wake.clear()
             try:

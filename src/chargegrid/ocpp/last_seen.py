@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.domain import stations
 
 log = logging.getLogger("chargegrid.last_seen")
@@ -48,6 +49,7 @@ class LastSeen:
             async with self._sessions.begin() as db:
                 await stations.heartbeats(db, seen)
         except Exception:
+            raise_if_stopping()
             log.exception("could not record heartbeat times; will retry")
             for cp_id, when in seen.items():  # keep them unless a newer beat came meanwhile
                 self._pending.setdefault(cp_id, when)

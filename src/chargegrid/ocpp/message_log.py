@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.config import MessageLogLevel
 from chargegrid.security import redaction
 from chargegrid.store import Db
@@ -117,6 +118,7 @@ class MessageLog:
                             await events_store.prune_log(db, utcnow() - timedelta(days=self._retention))
                             await db.commit()
             except Exception:
+                raise_if_stopping()
                 log.exception("writing the message log failed; will retry")
                 await asyncio.sleep(1)
 

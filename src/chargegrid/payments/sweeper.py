@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.domain.payments import ReservationState
 from chargegrid.payments.settlement import settle
 from chargegrid.store import payments as store
@@ -50,5 +51,6 @@ async def run(service: PaymentService) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
+            raise_if_stopping()
             log.exception("payment sweep failed; trying again in %s s", interval)
         await asyncio.sleep(interval)

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.cluster.site_locks import SiteLocks
 from chargegrid.domain.allocator import DEFAULT_MIN_A, Key, Session, allocate
 from chargegrid.domain.charging_profiles import (
@@ -377,6 +378,7 @@ class LoadManager:
                     return  # the site was deleted on another node
                 settled = await self.reallocate(state)
             except Exception:
+                raise_if_stopping()
                 log.exception("re-allocating site %r failed", state.site.id)
                 settled = False
             finally:
@@ -396,6 +398,7 @@ class LoadManager:
                 if site.id not in self.sites:
                     await self._install_site(site, send_fallback=False)
         except Exception:  # a site that conflicts or a database hiccup: try again at the next tick
+            raise_if_stopping()
             log.exception("reading sites created on other nodes failed")
 
     async def _catch_up(self, state: SiteState) -> bool:

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chargegrid.background import raise_if_stopping
 from chargegrid.store import Db
 from chargegrid.store.integration_models import ApiKey
 from chargegrid.store.models import utcnow
@@ -124,6 +125,7 @@ class KeyUsage:
                         .execution_options(synchronize_session=False)
                     )
         except Exception:
+            raise_if_stopping()
             log.exception("could not record when API keys were last used")
 
     async def _run(self) -> None:

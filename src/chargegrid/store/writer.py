@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from chargegrid.background import raise_if_stopping
+
 log = logging.getLogger("chargegrid.writer")
 
 T = TypeVar("T")
@@ -100,12 +102,14 @@ class BatchedWriter:
                 batch.append(queue.get_nowait())
             try:
                 await self._apply(batch)
+                raise_if_stopping()  # a cancel that came out of the database as an error
             except asyncio.CancelledError:
                 for _work, future in batch:
                     if not future.done():
                         future.set_exception(WriterClosed("the central system is shutting down"))
                 raise
             except Exception:  # the database itself failed (commit, connection)
+                raise_if_stopping()
                 log.exception("a batch of %d writes failed; retrying them one by one", len(batch))
                 await self._one_by_one(batch)
 
