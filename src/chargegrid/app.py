@@ -99,10 +99,10 @@ def create_app(settings: Settings) -> FastAPI:
         db = session_factory(engine)
         registry = SessionRegistry()
         hooks = Hooks()
-        message_log = MessageLog(settings.message_log, db, settings.message_log_retention_days)
         # SQLite has one writer; PostgreSQL takes several lanes (connections) of group commits.
-        last_seen = LastSeen(db)
         writer = BatchedWriter(db, lanes=1 if settings.is_sqlite else settings.write_lanes)
+        message_log = MessageLog(settings.message_log, db, settings.message_log_retention_days, writer)
+        last_seen = LastSeen(db, writer=writer)
         ca = await asyncio.to_thread(
             CertificateAuthority.open, settings.ca.cert_file, settings.ca.key_file, settings.data_dir
         )

@@ -98,3 +98,31 @@ async def test_rows_queued_on_a_plain_session_are_written_by_its_commit(database
         assert list(kinds) == ["Test"]
     finally:
         await engine.dispose()
+
+
+async def test_the_message_log_joins_the_group_commit_and_writes_alone_once_it_stopped(
+    writer: BatchedWriter,
+) -> None:
+    from chargegrid.config import MessageLogLevel
+    from chargegrid.ocpp.message_log import MessageLog
+    from chargegrid.store.models import MessageLogEntry
+
+    log = MessageLog(MessageLogLevel.all, writer._sessions, 0, writer)
+    record = log.recorder("LOGGED")
+    assert record is not None
+    record("in", 2, "m1", "Heartbeat", '[2,"m1","Heartbeat",{}]', None)
+    writes = writer.writes
+    await log.flush()
+    assert writer.writes == writes + 1  # one more write in a group commit, not a transaction of its own
+    await writer.stop()
+    record("out", 3, "m1", "Heartbeat", '[3,"m1",{}]', None)
+    await log.flush()  # the writer is gone (shutdown): the log still keeps what it holds
+    entry = MessageLogEntry
+    async with writer._sessions() as db:
+        kept = await db.execute(
+            select(entry.direction, entry.message_id, entry.payload).filter_by(charge_point_id="LOGGED")
+        )
+    assert sorted(tuple(row) for row in kept) == [
+        ("in", "m1", '[2,"m1","Heartbeat",{}]'),
+        ("out", "m1", '[3,"m1",{}]'),
+    ]

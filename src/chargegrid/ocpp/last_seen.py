@@ -3,6 +3,8 @@
 A Heartbeat carries no data a charger relies on us to keep, so it is answered at once and its time
 reaches the database with the next flush (one statement for every charger that beat meanwhile)
 instead of costing a commit per message. The UI and APIs read at most `interval` seconds stale.
+The flush is one more write in the chargers' group commit (`store.writer`) while that runs: a
+transaction of its own would take SQLite's single write lock from the group commit.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chargegrid.background import raise_if_stopping
 from chargegrid.domain import stations
+from chargegrid.store.writer import BatchedWriter
 
 log = logging.getLogger("chargegrid.last_seen")
 
 
 class LastSeen:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        interval: float = 5.0,
+        writer: BatchedWriter | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._writer = writer
         self.interval = interval
         self._pending: dict[str, datetime] = {}
         self._task: asyncio.Task[None] | None = None
@@ -46,8 +55,11 @@ class LastSeen:
             return
         seen, self._pending = self._pending, {}
         try:
-            async with self._sessions.begin() as db:
-                await stations.heartbeats(db, seen)
+            if self._writer is not None and self._writer.running:
+                await self._writer.run("last-seen", lambda db: stations.heartbeats(db, seen))
+            else:
+                async with self._sessions.begin() as db:
+                    await stations.heartbeats(db, seen)
         except Exception:
             raise_if_stopping()
             log.exception("could not record heartbeat times; will retry")

@@ -1,8 +1,12 @@
 """The OCPP message log: every frame in and out, written in batches off the hot path.
 
 The log is a record, not something a charger is told about, so it may trail by a second; it is
-flushed on shutdown. The level setting decides what is kept (off / all but heartbeats / all). Passwords
-and keys in a frame are masked before it is kept (`security.redaction`).
+flushed on shutdown. Once a second (or sooner, when many frames wait) the kept rows join the group
+commit of the chargers' writes (`store.writer`) as one more write: a transaction of their own would be
+one more disk flush and, on SQLite, would take the single write lock from the group commit, whose next
+batch would then wait in SQLite's busy handler (it sleeps in steps of milliseconds). The level setting
+decides what is kept (off / all but heartbeats / all). Passwords and keys in a frame are masked before
+it is kept (`security.redaction`).
 """
 
 from __future__ import annotations
@@ -19,17 +23,29 @@ from chargegrid.security import redaction
 from chargegrid.store import Db
 from chargegrid.store import events as events_store
 from chargegrid.store.models import utcnow
+from chargegrid.store.writer import BatchedWriter, WriterClosed
 
 log = logging.getLogger("chargegrid.message_log")
 
-_BATCH = 500
+_BATCH = 500  # rows per executemany
+# Rows that wake the writer before its one-second tick. Each flush is one transaction (one disk flush
+# on SQLite, and a turn of its single write lock the group commit of the chargers' writes waits for),
+# so under load fewer, larger flushes leave more of both to the hot path.
+_WAKE_AT = 5_000
 _MAX_BACKLOG = 50_000  # beyond this the log drops frames rather than the server's memory
 
 
 class MessageLog:
-    def __init__(self, level: MessageLogLevel, unit_of_work: Callable[[], Any], retention_days: int) -> None:
+    def __init__(
+        self,
+        level: MessageLogLevel,
+        unit_of_work: Callable[[], Any],
+        retention_days: int,
+        writer: BatchedWriter | None = None,
+    ) -> None:
         self.level = level
         self._uow = unit_of_work
+        self._writer = writer
         self._retention = retention_days
         self._rows: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
@@ -71,7 +87,7 @@ class MessageLog:
                     "result": result,
                 }
             )
-            if len(self._rows) >= _BATCH:
+            if len(self._rows) >= _WAKE_AT:
                 self._wake.set()
 
         return record
@@ -90,11 +106,25 @@ class MessageLog:
         await self.flush()
 
     async def flush(self) -> None:
-        while self._rows:
-            rows, self._rows = self._rows[:_BATCH], self._rows[_BATCH:]
+        """Write every row kept so far (rows kept meanwhile wait for the next flush)."""
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
+        if self._writer is not None and self._writer.running:
+            try:
+                await self._writer.run(_WRITER_LANE, lambda db: _queue(db, rows))
+            except WriterClosed:
+                self._rows[:0] = rows  # not written: `stop` writes them in a transaction of their own
+                raise
+            return
+        try:
             async with self._uow() as db:
-                await _write(db, rows)
+                for start in range(0, len(rows), _BATCH):
+                    await _write(db, rows[start : start + _BATCH])
                 await db.commit()
+        except asyncio.CancelledError:
+            self._rows[:0] = rows  # shutting down: `stop` flushes them after the cancel
+            raise
 
     async def _run(self) -> None:
         pruned_at = utcnow() - timedelta(days=1)
@@ -127,4 +157,9 @@ async def _always(job: str, interval_seconds: float) -> bool:
     return True
 
 
+async def _queue(db: Db, rows: list[dict[str, Any]]) -> None:
+    events_store.queue_log_entries(db, rows)
+
+
+_WRITER_LANE = "message-log"  # the writer's lane key (PostgreSQL has several lanes; any one will do)
 _write: Callable[[Db, list[dict[str, Any]]], Awaitable[None]] = events_store.add_log_entries

@@ -10,9 +10,12 @@ from sqlalchemy import Table, delete, insert, select
 
 from chargegrid.store import Db
 from chargegrid.store.models import ChargerEvent, MessageLogEntry, utcnow
-from chargegrid.store.writer import defer
+from chargegrid.store.writer import defer, defer_many
 
 _INSERT_EVENT = insert(cast(Table, ChargerEvent.__table__))
+# The table's own insert, not the ORM entity's: an ORM bulk insert walks every row through the mapper
+# (measured: ~8 % of the server's CPU under load went to the message log's rows alone).
+_INSERT_LOG_ENTRY = insert(cast(Table, MessageLogEntry.__table__))
 
 
 def add_event(
@@ -27,8 +30,14 @@ def add_event(
 
 
 async def add_log_entries(db: Db, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert message log rows (every column in every row) in one executemany."""
     if rows:
-        await db.execute(insert(MessageLogEntry), list(rows))
+        await db.execute(_INSERT_LOG_ENTRY, list(rows))
+
+
+def queue_log_entries(db: Db, rows: list[dict[str, Any]]) -> None:
+    """Queue message log rows for the batch's insert (written just before the commit)."""
+    defer_many(db, _INSERT_LOG_ENTRY, rows)
 
 
 async def prune_log(db: Db, before: datetime) -> None:

@@ -40,6 +40,11 @@ def defer(db: AsyncSession, statement: Executable, row: dict[str, Any]) -> None:
     db.info.setdefault(_DEFERRED, {}).setdefault(statement, []).append(row)
 
 
+def defer_many(db: AsyncSession, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    """`defer` for many rows at once."""
+    db.info.setdefault(_DEFERRED, {}).setdefault(statement, []).extend(rows)
+
+
 _DEFERRED = "chargegrid.deferred"
 
 
@@ -71,10 +76,15 @@ class BatchedWriter:
             asyncio.create_task(self._drain(q), name=f"writer-{i}") for i, q in enumerate(self._queues)
         ]
 
+    @property
+    def running(self) -> bool:
+        return bool(self._workers)
+
     async def stop(self) -> None:
-        for worker in self._workers:
+        workers, self._workers = self._workers, []  # a write after this runs in a transaction of its own
+        for worker in workers:
             worker.cancel()
-        for worker in self._workers:
+        for worker in workers:
             try:
                 await worker
             except asyncio.CancelledError:
