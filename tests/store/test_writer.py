@@ -126,3 +126,29 @@ async def test_the_message_log_joins_the_group_commit_and_writes_alone_once_it_s
         ("in", "m1", '[2,"m1","Heartbeat",{}]'),
         ("out", "m1", '[3,"m1",{}]'),
     ]
+
+
+async def test_deferred_rows_read_back_exactly_as_queued(writer: BatchedWriter) -> None:
+    # Deferred rows skip SQLAlchemy's per-row parameter building: times, JSON and NULLs must survive.
+    from datetime import UTC, datetime, timedelta
+
+    from chargegrid.events import outbox
+    from chargegrid.store.integration_models import OutboxEvent
+
+    when = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+
+    async def work(db: Db) -> None:
+        outbox.emit(db, "test.prepared", "PREP", {"a": [1, "x"], "b": None, "c": "é"}, when)
+        outbox.emit(db, "test.prepared", None, {"a": 2}, when + timedelta(seconds=1))
+
+    await writer.run("PREP", work)
+    async with writer._sessions() as db:
+        rows = (
+            await db.scalars(
+                select(OutboxEvent).where(OutboxEvent.type == "test.prepared").order_by(OutboxEvent.time)
+            )
+        ).all()
+    assert [(r.time, r.charge_point_id, r.data, r.position) for r in rows] == [
+        (when, "PREP", {"a": [1, "x"], "b": None, "c": "é"}, None),
+        (when + timedelta(seconds=1), None, {"a": 2}, None),
+    ]
