@@ -1,10 +1,11 @@
 """What the server keeps of the operations it sends and of the charger's reports that follow them.
 
 `record(db, run)` stores the outcome of a finished command — whichever face sent it (OCPP.Core routes,
-the operator API, the UI) — so reservations, the local list, log/firmware requests and installed
-certificates are kept the same way for all (`operation_reports` keeps what chargers report about
-them). Only answers the charger actually gave change
-state; a ReserveNow without a usable answer is kept as Unconfirmed (the charger may hold it).
+the operator API, the UI) — so reservations, the local list, log/firmware requests, installed
+certificates and base reports asked (whether a NotifyReport is a full inventory) are kept the same
+way for all (`operation_reports` keeps what chargers report about them). Only answers the charger
+actually gave change state; a ReserveNow without a usable answer is kept as Unconfirmed (the
+charger may hold it).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from chargegrid.domain import certificate_identity
+from chargegrid.domain import certificate_identity, reports
 from chargegrid.domain.operation_reports import FIRMWARE, LOG, PUBLISH
 from chargegrid.ocpp.commands import (
     CancelReservation,
     Command,
     CommandRun,
     DeleteCertificate,
+    GetBaseReport,
     GetDiagnostics,
     GetInstalledCertificateIds,
     GetLocalListVersion,
@@ -122,6 +124,12 @@ async def _request(db: Db, run: CommandRun, topic: str, request_id: int | None) 
     )
 
 
+async def _base_report(db: Db, run: CommandRun, c: GetBaseReport) -> None:
+    await _request(db, run, reports.REPORT, c.request_id)
+    if run.outcome.status is OutcomeStatus.Accepted:  # the parts may all have arrived before the answer
+        await reports.full_inventory_received(db, run.charge_point_id, c.request_id)
+
+
 async def _installed(db: Db, run: CommandRun, c: GetInstalledCertificateIds) -> None:
     status = run.outcome.status
     types = c.certificate_types or None
@@ -185,6 +193,8 @@ async def record(db: Db, run: CommandRun) -> None:
             await _deleted(db, run, c)
         case InstallCertificate():
             await _installed_now(db, run, c)
+        case GetBaseReport():
+            await _base_report(db, run, c)
 
 
 RECORDED = (
@@ -200,6 +210,7 @@ RECORDED = (
     GetInstalledCertificateIds,
     DeleteCertificate,
     InstallCertificate,
+    GetBaseReport,
 )
 
 
