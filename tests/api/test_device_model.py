@@ -369,3 +369,48 @@ async def test_a_full_inventory_removes_what_the_station_no_longer_reports_a_par
         await server.wait_for(lambda: count_is(2))
         assert await heartbeat_is("303")
         assert [v["variable"] for v in await variables(api)] == ["Power", "HeartbeatInterval"]
+
+        # The same through the raw route.
+        station.report_parts = [[_heartbeat("304")]]
+        station.report_order = None
+        raw = await api.post(
+            "/API/Ocpp/CP1/GetBaseReport", json={"requestId": 9100, "reportBase": "FullInventory"}
+        )
+        assert raw.json()["status"] == "Accepted"
+        await server.wait_for(lambda: count_is(1))
+        assert await heartbeat_is("304")
+
+
+async def test_a_part_refused_midway_says_how_far_it_got_and_keeps_what_was_answered(
+    server: RunningServer, station: Any
+) -> None:
+    station.variables = {f"Ctrlr{n}.Value": str(n) for n in range(5)}
+    station.report_parts = [[_limit("ItemsPerMessage", "GetVariables", "2")]]
+    received = station.rec.got
+
+    async def second_part_fails(action: str, payload: dict[str, Any], default: str) -> str:
+        answer: str = await received(action, payload, default)
+        if action == "GetVariables" and station.rec.actions().count("GetVariables") == 2:
+            raise InternalError(description="device model busy")
+        return answer
+
+    station.rec.got = second_part_fails
+    async with server.api() as api:
+        await api.post("/API/GetBaseReport/CP1")
+
+        async def limit_known() -> bool:
+            return len(await variables(api, component="DeviceDataCtrlr")) == 1
+
+        await server.wait_for(limit_known)
+        read = await api.post(
+            "/API/GetVariables/CP1",
+            json={"variables": [{"component": f"Ctrlr{n}", "variable": "Value"} for n in range(5)]},
+        )
+        assert read.status_code == 502
+        assert read.json()["errorCode"] == "InternalError"
+        assert "answered 2 of 5 entries" in read.json()["description"]
+        assert station.rec.actions().count("GetVariables") == 2  # nothing sent after the failure
+        kept = {
+            v["component"]: v["attributes"]["Actual"]["value"] for v in await variables(api, variable="Value")
+        }
+        assert kept == {"Ctrlr0": "0", "Ctrlr1": "1"}

@@ -92,7 +92,7 @@ async def _answer(session: ChargerSession, rendered: Rendered) -> Payload | Outc
                 answer,
                 raw=batching.merge(answers, batch),
                 description=f"{answer.description} (the charger answered {done} of {total} entries, "
-                f"sent {len(parts)} at a time as its limits ask)",
+                f"asked in {len(parts)} messages as its limits require)",
             )
         answers.append(answer)
     return batching.merge(answers, batch)
