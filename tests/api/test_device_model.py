@@ -8,6 +8,7 @@ from typing import Any
 
 from ocpp.exceptions import InternalError
 
+from chargegrid.ocpp.commands import GetConfiguration
 from tests.api.helpers import check_failure_kinds
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
@@ -195,6 +196,20 @@ async def test_configuration_of_a_16_charger_is_kept(server: RunningServer) -> N
         charger.config = {"HeartbeatInterval": "60"}
         await api.get("/API/GetConfiguration/CP1/HeartbeatInterval")
         assert [v["value"] for v in await variables(api, variable="HeartbeatInterval")] == ["60"]
+
+
+async def test_a_16_charge_point_is_asked_no_more_keys_at_once_than_its_get_configuration_max_keys(
+    server: RunningServer,
+) -> None:
+    await server.add_charge_point("CP1")
+    async with connected(server, "CP1", "ocpp1.6") as charger, server.api() as api:
+        charger.config = {"GetConfigurationMaxKeys": "2", "A": "1", "B": "2", "C": "3"}
+        await api.get("/API/GetConfiguration/CP1")  # all keys, the limit among them, are stored
+        charger.rec.received.clear()
+        outcome = await server.services.commands.execute("CP1", GetConfiguration(keys=("A", "B", "C", "Z")))
+        assert [k["key"] for k in outcome.payload["configurationKey"]] == ["A", "B", "C"]
+        assert outcome.payload["unknownKey"] == ["Z"]
+        assert [p["key"] for _, p in charger.rec.received] == [["A", "B"], ["C", "Z"]]
 
 
 TWO_X_ONLY = [

@@ -1,11 +1,12 @@
 """Requests whose list of entries a station takes only so many at a time: split, sent in turn, merged.
 
 A 2.x station says in its device model how many entries (`ItemsPerMessage`) and how many bytes
-(`BytesPerMessage`) one GetVariables or SetVariables may carry; a longer request would be refused
-whole. The dialect marks such a request with a `Batch` (which payload field holds the entries, which
-answer field holds one result per entry, where the station states its limits); `split` cuts the
-payload to fit and `merge` puts the answers back together as one answer, results in the order asked.
-A limit the station never reported leaves the request whole.
+(`BytesPerMessage`) one GetVariables or SetVariables may carry, a 1.6 charge point how many keys one
+GetConfiguration may ask (`GetConfigurationMaxKeys`); a longer request would be refused whole. The
+dialect marks such a request with a `Batch` (which payload field holds the entries, which answer fields
+hold the per-entry results, where the station states its limits); `split` cuts the payload to fit and
+`merge` puts the answers back together as one answer, results in the order asked. A limit the
+station never reported leaves the request whole.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class LimitRef:
 @dataclass(frozen=True)
 class Batch:
     items: str  # the payload field holding the entries
-    results: str  # the answer field holding one result per entry, in the order of the entries
+    results: tuple[str, ...]  # the answer fields holding the per-entry results, in the order asked
     items_limit: LimitRef
     bytes_limit: LimitRef | None = None
 
@@ -61,8 +62,8 @@ def _frame_size(action: str, payload: Payload) -> int:
 def split(action: str, payload: Payload, batch: Batch, limits: Limits) -> list[Payload]:
     """`payload` cut into payloads of at most `limits.items` entries and `limits.bytes` bytes each
     (an entry too large on its own still goes, alone: the station then says what it thinks of it)."""
-    entries: Sequence[Any] = payload[batch.items]
-    if limits.items is None and limits.bytes is None:
+    entries: Sequence[Any] = payload.get(batch.items) or []
+    if not entries or (limits.items is None and limits.bytes is None):
         return [payload]
     chunks: list[list[Any]] = [[]]
     for entry in entries:
@@ -85,5 +86,6 @@ def merge(answers: Sequence[Payload], batch: Batch) -> Payload:
     if len(answers) == 1:
         return answers[0]
     merged = dict(answers[0])
-    merged[batch.results] = [result for answer in answers for result in answer.get(batch.results) or []]
+    for results in batch.results:
+        merged[results] = [result for answer in answers for result in answer.get(results) or []]
     return merged

@@ -43,7 +43,7 @@ def _per_message_limits(controller: str, action: str, items: str, results: str) 
     and BytesPerMessage, instance `action`."""
     return Batch(
         items,
-        results,
+        (results,),
         LimitRef(controller, "ItemsPerMessage", action),
         LimitRef(controller, "BytesPerMessage", action),
     )
