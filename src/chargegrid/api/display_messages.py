@@ -20,6 +20,7 @@ from chargegrid.api.command_http import (
     run_command,
     send_command,
 )
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.reports_view import requested, stored_report
 from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
 from chargegrid.events.actors import Scope
@@ -124,7 +125,7 @@ async def clear_display_message(
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def stored_display_messages(
-    request: Request, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
+    services: ServicesDep, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
 ) -> dict[str, Any]:
-    view, found = await stored_report(request, cp, "NotifyDisplayMessages", request_id, "display messages")
+    view, found = await stored_report(services, cp, "NotifyDisplayMessages", request_id, "display messages")
     return {**view, "messages": found.items("messageInfo")}

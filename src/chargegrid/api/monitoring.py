@@ -17,8 +17,8 @@ from chargegrid.api.command_http import (
     parse_int,
     run_command,
     send_command,
-    services_of,
 )
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.device_model import TargetBody
 from chargegrid.api.reports_view import requested, stored_report, with_results
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
@@ -166,9 +166,9 @@ async def get_monitoring_report(request: Request, cp: str = CP) -> JSONResponse:
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def stored_monitors(
-    request: Request, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
+    services: ServicesDep, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
 ) -> dict[str, Any]:
-    view, found = await stored_report(request, cp, "NotifyMonitoringReport", request_id, "monitors")
+    view, found = await stored_report(services, cp, "NotifyMonitoringReport", request_id, "monitors")
     return {**view, "monitors": found.items("monitor")}
 
 
@@ -182,14 +182,14 @@ async def stored_monitors(
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def device_events(
-    request: Request,
+    services: ServicesDep,
     cp: str = CP,
     component: str | None = Query(None),
     variable: str | None = Query(None),
     limit: str | None = Query(None),
 ) -> dict[str, Any]:
     count = min(parse_int("limit", limit, minimum=1, default=100), 1000)
-    async with services_of(request).db() as db:
+    async with services.db() as db:
         stored = await events_store.events_of(db, cp, "NotifyEvent")
     events = []
     for event in stored:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
-from chargegrid.api.command_http import parse_int, services_of
+from chargegrid.api.command_http import parse_int
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.ocpp.commands import Outcome
 from chargegrid.ocpp.wire import format_time
+from chargegrid.services import Services
 from chargegrid.store import report_parts
 from chargegrid.store.report_parts import Report
 
@@ -29,12 +30,12 @@ def with_results(cp: str, outcome: Outcome, field: str) -> JSONResponse:
 
 
 async def stored_report(
-    request: Request, cp: str, kind: str, request_id: str | None, what: str
+    services: Services, cp: str, kind: str, request_id: str | None, what: str
 ) -> tuple[dict[str, Any], Report]:
     """The parts of one request (default: the newest) with the view of its identity and state; 404
     naming `what` when the station sent none."""
     rid = parse_int("requestId", request_id) if request_id is not None else None
-    async with services_of(request).db() as db:
+    async with services.db() as db:
         found = await report_parts.report(db, cp, kind, rid)
     if found is None:
         raise HTTPException(404, f"charge point {cp!r} reported no {what} for that request (yet)")
