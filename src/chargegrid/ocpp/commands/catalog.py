@@ -12,6 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from chargegrid.ocpp.commands.base import Command
 from chargegrid.ocpp.commands.certificates import (
+    CertificateSigned,
     DeleteCertificate,
     GetInstalledCertificateIds,
     InstallCertificate,
@@ -102,6 +103,7 @@ AnyCommand = Annotated[
     | InstallCertificate
     | GetInstalledCertificateIds
     | DeleteCertificate
+    | CertificateSigned
     | CostUpdated
     | GetBaseReport
     | GetReport

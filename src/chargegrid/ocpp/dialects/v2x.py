@@ -411,6 +411,12 @@ def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
     return install_certificate(c.certificate_type, c.certificate)
 
 
+@renders(ct.CertificateSigned)
+def _certificate_signed(c: ct.CertificateSigned, v: OcppVersion) -> Rendered:
+    payload = {"certificateChain": c.certificate_chain, "certificateType": c.certificate_type}
+    return Rendered("CertificateSigned", payload)
+
+
 def _installed_ids(answer: Payload) -> Answer:
     listed = []
     for chain in answer.get("certificateHashDataChain") or []:
