@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from chargegrid.api.command_http import bad_request, parse_int
-from chargegrid.ocpp.versions import OcppVersion
+from chargegrid.ocpp.dialects import dialect_for
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import inventory as inventory_store
@@ -38,10 +38,10 @@ async def reported_connectors(services: Services, cp: str) -> set[tuple[int, int
 async def check_reported(services: Services, cp: str, evse: int, connector: int | None = None) -> None:
     """400 unless the station reported EVSE `evse` (and its `connector`, when given).
 
-    Skipped for a 1.6 station (EVSEs are 2.x: its dialect refuses the command, naming the version)
+    Skipped when the station's dialect addresses no EVSEs (1.6: it refuses the command, naming the version)
     and for a station not connected here (the command answers 404 / is forwarded)."""
     session = services.registry.get(cp)
-    if session is None or session.version is OcppVersion.v16:
+    if session is None or not dialect_for(session.version).addresses_evses:
         return
     known = await reported_connectors(services, cp)
     evses = {e for e, _ in known}

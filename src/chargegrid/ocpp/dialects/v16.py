@@ -22,7 +22,7 @@ from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, c
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
-V16 = Dialect("OCPP 1.6")
+V16 = Dialect("OCPP 1.6", addresses_evses=False)
 renders = V16.renders
 register_shared(V16)
 

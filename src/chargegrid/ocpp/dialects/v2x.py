@@ -29,7 +29,7 @@ from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
-V2X = Dialect("OCPP 2.0.1/2.1")
+V2X = Dialect("OCPP 2.0.1/2.1", addresses_evses=True)
 renders = V2X.renders
 register_shared(V2X)
 
