@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 
+from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_scope
 from chargegrid.api.command_http import parse_int
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.outcomes import outcome_response
+from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import Outcome
 from chargegrid.ocpp.wire import format_time
 from chargegrid.services import Services
@@ -46,3 +49,38 @@ async def stored_report(
         "receivedAt": format_time(max(p.received_at for p in found.parts)),
     }
     return view, found
+
+
+def stored_items_route(
+    router: APIRouter,
+    path: str,
+    *,
+    name: str,
+    kind: str,
+    what: str,
+    item: str,
+    field: str,
+    summary: str,
+    description: str,
+) -> None:
+    """Register `GET path` (`?requestId=`, default the newest): the `kind` parts of one request put
+    together, the `item` entries of every part listed as `field` (display messages, monitors)."""
+
+    async def stored_items(
+        services: ServicesDep,
+        cp: str = Path(alias="chargePointId", description="The charge point id"),
+        request_id: str | None = Query(None, alias="requestId"),
+    ) -> dict[str, Any]:
+        view, found = await stored_report(services, cp, kind, request_id, what)
+        return {**view, field: found.items(item)}
+
+    router.add_api_route(
+        path,
+        stored_items,
+        methods=["GET"],
+        name=name,
+        dependencies=[require_scope(Scope.read)],
+        summary=summary,
+        description=description,
+        responses=UNAUTHORIZED_RESPONSE,
+    )
