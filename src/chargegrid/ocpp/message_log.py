@@ -28,9 +28,8 @@ from chargegrid.store.writer import BatchedWriter, WriterClosed
 log = logging.getLogger("chargegrid.message_log")
 
 _BATCH = 500  # rows per executemany
-# Rows that wake the writer before its one-second tick. Each flush is one transaction (one disk flush
-# on SQLite, and a turn of its single write lock the group commit of the chargers' writes waits for),
-# so under load fewer, larger flushes leave more of both to the hot path.
+# Rows that wake the log's task before its one-second tick: each flush is one more write in a group
+# commit, so under load fewer, larger flushes leave more of the writer to the chargers' writes.
 _WAKE_AT = 5_000
 _MAX_BACKLOG = 50_000  # beyond this the log drops frames rather than the server's memory
 
@@ -49,6 +48,7 @@ class MessageLog:
         self._retention = retention_days
         self._rows: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
         # Whether this node prunes now (a cluster prunes once per network; see cluster/jobs.py).
@@ -106,25 +106,27 @@ class MessageLog:
         await self.flush()
 
     async def flush(self) -> None:
-        """Write every row kept so far (rows kept meanwhile wait for the next flush)."""
-        if not self._rows:
-            return
-        rows, self._rows = self._rows, []
-        if self._writer is not None and self._writer.running:
+        """Write what is recorded so far; returns once it is committed, also when the background task
+        had already taken some of it (the lock: a caller's flush waits for that write, not past it)."""
+        async with self._flushing:
+            if not self._rows:
+                return
+            rows, self._rows = self._rows, []
+            if self._writer is not None and self._writer.running:
+                try:
+                    await self._writer.run(_WRITER_LANE, lambda db: _queue(db, rows))
+                except WriterClosed:
+                    self._rows[:0] = rows  # not written: `stop` writes them in a transaction of their own
+                    raise
+                return
             try:
-                await self._writer.run(_WRITER_LANE, lambda db: _queue(db, rows))
-            except WriterClosed:
-                self._rows[:0] = rows  # not written: `stop` writes them in a transaction of their own
+                async with self._uow() as db:
+                    for start in range(0, len(rows), _BATCH):
+                        await _write(db, rows[start : start + _BATCH])
+                    await db.commit()
+            except asyncio.CancelledError:
+                self._rows[:0] = rows  # shutting down: `stop` flushes them after the cancel
                 raise
-            return
-        try:
-            async with self._uow() as db:
-                for start in range(0, len(rows), _BATCH):
-                    await _write(db, rows[start : start + _BATCH])
-                await db.commit()
-        except asyncio.CancelledError:
-            self._rows[:0] = rows  # shutting down: `stop` flushes them after the cancel
-            raise
 
     async def _run(self) -> None:
         pruned_at = utcnow() - timedelta(days=1)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chargegrid.ocpp.actions import csms_actions
+from chargegrid.ocpp.batching import Batch
 from chargegrid.ocpp.commands.base import Command, UnsupportedCommand
 from chargegrid.ocpp.commands.raw_message import RawMessage
 from chargegrid.ocpp.versions import OcppVersion
@@ -39,6 +40,8 @@ class Rendered:
     # True when the payload is the caller's own (RawMessage): a schema mismatch is then their 400,
     # not our bug.
     caller_payload: bool = False
+    # Set when the station may take the entries only so many at a time (see `ocpp/batching.py`).
+    batch: Batch | None = None
 
 
 Renderer = Callable[[Any, OcppVersion], Rendered]
@@ -47,8 +50,11 @@ Renderer = Callable[[Any, OcppVersion], Rendered]
 class Dialect:
     """One OCPP generation's renderers. Instances are filled by the `renders` decorator of their module."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, addresses_evses: bool) -> None:
         self.name = name
+        # Whether the version's messages name EVSEs (2.x), so a face may check an EVSE id against the
+        # ones the station reported; on 1.6 the renderer refuses an EVSE itself, naming the version.
+        self.addresses_evses = addresses_evses
         self._renderers: dict[type[Command], Renderer] = {}
         self.unsupported: dict[type[Command], str] = {}
 
