@@ -37,9 +37,10 @@ from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
+from chargegrid.cluster.forwarding import ClusterUnavailable
 from chargegrid.cluster.handover import cluster_unavailable_handler, hand_over
 from chargegrid.cluster.jobs import NetworkJobs
-from chargegrid.cluster.node import ClusterNode, ClusterUnavailable
+from chargegrid.cluster.node import ClusterNode
 from chargegrid.config import Settings
 from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
