@@ -34,7 +34,8 @@ from chargegrid.ocpp.sessions import SessionRegistry
 
 log = logging.getLogger("chargegrid.cluster")
 
-# Redis connections per node: two stay in BLPOP (inbox, replies), the rest serve short commands.
+# Redis connections per node: two stay in BLPOP (inbox, replies), one subscribed (event wake-ups), the
+# rest serve short commands.
 REDIS_CONNECTIONS = 32
 
 # Claim a charger: become its holder, return the previous holder (nil when none).
