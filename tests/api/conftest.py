@@ -37,8 +37,8 @@ async def station(server: RunningServer) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def impatient(server_factory: Any) -> AsyncIterator[tuple[RunningServer, Any]]:
-    """A server that waits only 0.3 s for answers, with a 2.0.1 station "CP1" on it (failure tests)."""
-    async with server_factory(call_timeout=0.3) as server:
+    """A server that waits only 1 s for answers, with a 2.0.1 station "CP1" on it (failure tests)."""
+    async with server_factory(call_timeout=1.0) as server:
         await server.add_charge_point("CP1")
         async with connected(server, "CP1", "ocpp2.0.1") as cp:
             yield server, cp

@@ -102,8 +102,8 @@ async def check_failure_kinds(
     broken = await send()
     assert broken.status_code == 502 and broken.json()["status"] == "InvalidResponse", broken.json()
     del station.rec.answers[action]
-    station.rec.delays[action] = 0.8
+    station.rec.delays[action] = 2.0
     late = await send()
     assert (late.status_code, late.json()) == (200, {"status": "Timeout"})
     del station.rec.delays[action]
-    await asyncio.sleep(0.6)  # the late answer arrives (and is dropped) before the test goes on
+    await asyncio.sleep(1.2)  # the late answer arrives (and is dropped) before the test goes on

@@ -60,15 +60,15 @@ async def test_unknown_command_is_404_listing_the_known_ones(server: RunningServ
 
 
 async def test_timeout_answers_timeout_and_leaves_nothing_behind(server_factory: Any, protocol: str) -> None:
-    async with server_factory(call_timeout=0.3) as server:
+    async with server_factory(call_timeout=1.0) as server:
         await server.add_charge_point("CP1")
         async with connected(server, "CP1", protocol) as charger, server.api() as api:
-            charger.rec.delays["Reset"] = 0.8
+            charger.rec.delays["Reset"] = 2.0
             answer = await api.get("/API/Reset/CP1")
             assert (answer.status_code, answer.json()) == (200, {"status": "Timeout"})
             rpc = server.services.registry.get("CP1").rpc  # type: ignore[union-attr]
             assert rpc._pending == {} and not rpc._call_lock.locked()
-            await asyncio.sleep(0.8)  # the late answer arrives now and must be dropped, not reused
+            await asyncio.sleep(1.2)  # the late answer arrives now and must be dropped, not reused
             charger.rec.delays.clear()
             charger.rec.answers["UnlockConnector"] = "UnlockFailed"
             assert (await api.get("/API/UnlockConnector/CP1/1")).json() == {"status": "UnlockFailed"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from ocpp.exceptions import InternalError
 
+from chargegrid.ocpp.commands import GetConfiguration
 from tests.api.helpers import check_failure_kinds
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
@@ -197,6 +198,20 @@ async def test_configuration_of_a_16_charger_is_kept(server: RunningServer) -> N
         assert [v["value"] for v in await variables(api, variable="HeartbeatInterval")] == ["60"]
 
 
+async def test_a_16_charge_point_is_asked_no_more_keys_at_once_than_its_get_configuration_max_keys(
+    server: RunningServer,
+) -> None:
+    await server.add_charge_point("CP1")
+    async with connected(server, "CP1", "ocpp1.6") as charger, server.api() as api:
+        charger.config = {"GetConfigurationMaxKeys": "2", "A": "1", "B": "2", "C": "3"}
+        await api.get("/API/GetConfiguration/CP1")  # all keys, the limit among them, are stored
+        charger.rec.received.clear()
+        outcome = await server.services.commands.execute("CP1", GetConfiguration(keys=("A", "B", "C", "Z")))
+        assert [k["key"] for k in outcome.payload["configurationKey"]] == ["A", "B", "C"]
+        assert outcome.payload["unknownKey"] == ["Z"]
+        assert [p["key"] for _, p in charger.rec.received] == [["A", "B"], ["C", "Z"]]
+
+
 TWO_X_ONLY = [
     ("/API/GetBaseReport/CP1", None, "GetBaseReport is 2.x only"),
     ("/API/GetReport/CP1", {}, "GetReport is 2.x only"),
@@ -243,3 +258,174 @@ async def test_failures_of_the_device_model_routes(impatient: tuple[RunningServe
         assert await variables(api) == []  # nothing stored from failed answers
         offline = await api.post("/API/GetBaseReport/NOPE")
         assert offline.status_code == 404
+
+
+def _limit(variable: str, instance: str, value: str) -> dict[str, Any]:
+    return {
+        "component": {"name": "DeviceDataCtrlr"},
+        "variable": {"name": variable, "instance": instance},
+        "variable_attribute": [{"type": "Actual", "value": value, "mutability": "ReadOnly"}],
+        "variable_characteristics": {"data_type": "integer", "supports_monitoring": False},
+    }
+
+
+async def test_get_and_set_variables_are_split_to_the_stations_items_per_message(
+    server: RunningServer, station: Any
+) -> None:
+    station.variables = {f"Ctrlr{n}.Value": str(n) for n in range(5)}
+    asked = {"variables": [{"component": f"Ctrlr{n}", "variable": "Value"} for n in range(5)]}
+    async with server.api() as api:
+        # The limit is not known yet: one message with every entry.
+        whole = await api.post("/API/GetVariables/CP1", json=asked)
+        assert [r["value"] for r in whole.json()["results"]] == ["0", "1", "2", "3", "4"]
+        assert station.rec.actions().count("GetVariables") == 1
+
+        station.report_parts = [
+            [_limit("ItemsPerMessage", "GetVariables", "2"), _limit("ItemsPerMessage", "SetVariables", "3")]
+        ]
+        await api.post("/API/GetBaseReport/CP1")
+
+        async def limits_known() -> bool:
+            return len(await variables(api, component="DeviceDataCtrlr")) == 2
+
+        await server.wait_for(limits_known)
+        station.rec.received.clear()
+        read = await api.post("/API/GetVariables/CP1", json=asked)
+        assert read.status_code == 200
+        assert [(r["component"], r["value"]) for r in read.json()["results"]] == [
+            (f"Ctrlr{n}", str(n)) for n in range(5)
+        ]
+        sent = [
+            [item["component"]["name"] for item in payload["get_variable_data"]]
+            for action, payload in station.rec.received
+        ]
+        assert sent == [["Ctrlr0", "Ctrlr1"], ["Ctrlr2", "Ctrlr3"], ["Ctrlr4"]]
+
+        station.rec.received.clear()
+        station.rec.answers["SetVariables:Ctrlr3.Value"] = "Rejected"
+        written = await api.post(
+            "/API/SetVariables/CP1",
+            json={
+                "variables": [{"component": f"Ctrlr{n}", "variable": "Value", "value": "x"} for n in range(5)]
+            },
+        )
+        assert [r["attributeStatus"] for r in written.json()["results"]] == [
+            "Accepted",
+            "Accepted",
+            "Accepted",
+            "Rejected",
+            "Accepted",
+        ]
+        assert [len(p["set_variable_data"]) for _, p in station.rec.received] == [3, 2]
+        stored = {v["component"]: v["attributes"]["Actual"] for v in await variables(api, variable="Value")}
+        assert stored["Ctrlr4"] == {"value": "x", "status": "Accepted"}
+        assert stored["Ctrlr3"]["status"] == "Rejected"
+
+
+async def test_get_variables_are_split_to_the_stations_bytes_per_message(
+    server: RunningServer, station: Any
+) -> None:
+    station.variables = {f"Ctrlr{n}.Value": str(n) for n in range(4)}
+    # A GetVariables CALL of two such entries is 195 bytes, of three 255.
+    station.report_parts = [[_limit("BytesPerMessage", "GetVariables", "200")]]
+    async with server.api() as api:
+        await api.post("/API/GetBaseReport/CP1")
+
+        async def limit_known() -> bool:
+            return len(await variables(api, component="DeviceDataCtrlr")) == 1
+
+        await server.wait_for(limit_known)
+        station.rec.received.clear()
+        read = await api.post(
+            "/API/GetVariables/CP1",
+            json={"variables": [{"component": f"Ctrlr{n}", "variable": "Value"} for n in range(4)]},
+        )
+        assert [r["value"] for r in read.json()["results"]] == ["0", "1", "2", "3"]
+        assert [len(p["get_variable_data"]) for _, p in station.rec.received] == [2, 2]
+
+
+def _heartbeat(value: str) -> dict[str, Any]:
+    attribute = {**HEARTBEAT["variable_attribute"][0], "value": value}
+    return {**HEARTBEAT, "variable_attribute": [attribute]}
+
+
+async def test_a_full_inventory_removes_what_the_station_no_longer_reports_a_partial_one_does_not(
+    server: RunningServer, station: Any
+) -> None:
+    async with server.api() as api:
+
+        async def heartbeat_is(value: str) -> bool:
+            found = await variables(api, variable="HeartbeatInterval")
+            return [v["attributes"]["Actual"]["value"] for v in found] == [value]
+
+        station.report_parts = [[_heartbeat("300")], [AVAILABILITY, POWER]]
+        await api.post("/API/GetBaseReport/CP1")
+        await server.wait_for(lambda: heartbeat_is("300"))
+
+        async def count_is(n: int) -> bool:
+            return len(await variables(api)) == n
+
+        await server.wait_for(lambda: count_is(3))
+
+        # Partial reports name one variable: the two they leave out stay.
+        station.report_parts = [[_heartbeat("301")]]
+        await api.post("/API/GetBaseReport/CP1", params={"reportBase": "ConfigurationInventory"})
+        await server.wait_for(lambda: heartbeat_is("301"))
+        station.report_parts = [[_heartbeat("302")]]
+        await api.post("/API/GetReport/CP1", json={"components": [{"component": "OCPPCommCtrlr"}]})
+        await server.wait_for(lambda: heartbeat_is("302"))
+        assert len(await variables(api)) == 3
+
+        # A full inventory without the connector's AvailabilityState: it is gone once every part is in
+        # (the last part arrives first here).
+        station.report_parts = [[_heartbeat("303")], [POWER]]
+        station.report_order = [1, 0]
+        await api.post("/API/GetBaseReport/CP1", params={"reportBase": "FullInventory"})
+        await server.wait_for(lambda: count_is(2))
+        assert await heartbeat_is("303")
+        assert [v["variable"] for v in await variables(api)] == ["Power", "HeartbeatInterval"]
+
+        # The same through the raw route.
+        station.report_parts = [[_heartbeat("304")]]
+        station.report_order = None
+        raw = await api.post(
+            "/API/Ocpp/CP1/GetBaseReport", json={"requestId": 9100, "reportBase": "FullInventory"}
+        )
+        assert raw.json()["status"] == "Accepted"
+        await server.wait_for(lambda: count_is(1))
+        assert await heartbeat_is("304")
+
+
+async def test_a_part_refused_midway_says_how_far_it_got_and_keeps_what_was_answered(
+    server: RunningServer, station: Any
+) -> None:
+    station.variables = {f"Ctrlr{n}.Value": str(n) for n in range(5)}
+    station.report_parts = [[_limit("ItemsPerMessage", "GetVariables", "2")]]
+    received = station.rec.got
+
+    async def second_part_fails(action: str, payload: dict[str, Any], default: str) -> str:
+        answer: str = await received(action, payload, default)
+        if action == "GetVariables" and station.rec.actions().count("GetVariables") == 2:
+            raise InternalError(description="device model busy")
+        return answer
+
+    station.rec.got = second_part_fails
+    async with server.api() as api:
+        await api.post("/API/GetBaseReport/CP1")
+
+        async def limit_known() -> bool:
+            return len(await variables(api, component="DeviceDataCtrlr")) == 1
+
+        await server.wait_for(limit_known)
+        read = await api.post(
+            "/API/GetVariables/CP1",
+            json={"variables": [{"component": f"Ctrlr{n}", "variable": "Value"} for n in range(5)]},
+        )
+        assert read.status_code == 502
+        assert read.json()["errorCode"] == "InternalError"
+        assert "answered 2 of 5 entries" in read.json()["description"]
+        assert station.rec.actions().count("GetVariables") == 2  # nothing sent after the failure
+        kept = {
+            v["component"]: v["attributes"]["Actual"]["value"] for v in await variables(api, variable="Value")
+        }
+        assert kept == {"Ctrlr0": "0", "Ctrlr1": "1"}

@@ -108,15 +108,15 @@ async def test_cancel_expiry_and_status_updates_move_the_state(server: RunningSe
 async def test_no_usable_answer_is_kept_as_unconfirmed_and_a_call_error_not_at_all(
     server_factory: Any,
 ) -> None:
-    async with server_factory(call_timeout=0.3) as server:
+    async with server_factory(call_timeout=1.0) as server:
         await server.add_charge_point("CP1")
         async with connected(server, "CP1") as charger, server.api() as api:
-            charger.rec.delays["ReserveNow"] = 0.6
+            charger.rec.delays["ReserveNow"] = 2.0
             late = await api.get(
                 "/API/ReserveNow/CP1/1/tagA", params={"expiry": FUTURE, "reservationId": "5"}
             )
             assert late.json() == {"status": "Timeout"}
-            await asyncio.sleep(0.4)  # the charger answers its calls in turn: let the late answer go
+            await asyncio.sleep(1.2)  # the charger answers its calls in turn: let the late answer go
             charger.rec.delays.clear()
             charger.rec.errors["ReserveNow"] = InternalError(description="reservations broken")
             failed = await api.get(

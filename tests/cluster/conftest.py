@@ -61,6 +61,10 @@ class Node:
     def ocpp_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/OCPP"
 
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the node's log, for a failure message."""
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
+
     def api(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.http_url, headers={"X-API-Key": API_KEY}, timeout=20)
 
@@ -121,8 +125,7 @@ class Cluster:
         try:
             return node.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            tail = node.log.read_text(errors="replace")[-4000:]
-            message = f"node {name} still running 20 s after signal {sig}; its log ends:\n{tail}"
+            message = f"node {name} still running 20 s after signal {sig}; its log ends:\n{node.log_tail()}"
             raise AssertionError(message) from None
 
     def start_nginx(self, upstream: list[Node]) -> Node:

@@ -96,7 +96,12 @@ async def test_sigterm_hands_over(cluster: Cluster) -> None:
         assert leaving.process is not None
         leaving.process.send_signal(signal.SIGTERM)
         # The node closes the charger's websocket with 1001 (going away) so it reconnects elsewhere.
-        await asyncio.wait_for(charger._connection.wait_closed(), timeout=10)
+        try:
+            await asyncio.wait_for(charger._connection.wait_closed(), timeout=15)
+        except TimeoutError:
+            raise AssertionError(
+                f"n4 did not close on SIGTERM; its log ends:\n{leaving.log_tail()}"
+            ) from None
         assert charger._connection.close_code == 1001
         # It left the registry at once (not after the lease): nobody lists it or routes to it.
         assert "TERM-1" not in await status_of(asker)

@@ -99,7 +99,7 @@ async def test_oversized_frame_closes_only_that_connection(server_factory) -> No
 async def test_late_answer_after_timeout_is_not_taken_by_the_next_call(server_factory) -> None:  # type: ignore[no-untyped-def]
     from chargegrid.ocpp.rpc import CallTimeout
 
-    async with server_factory(call_timeout=0.3) as srv:
+    async with server_factory(call_timeout=1.0) as srv:
         await srv.add_charge_point("LATE")
         async with await srv.connect("LATE") as ws:
             session = srv.services.registry.get("LATE")

@@ -263,7 +263,40 @@ COMMANDS_201: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("TriggerMessage", {"requestedMessage": "MeterValues"}, {"status": "Accepted"}),
     ("TriggerMessage", {"requestedMessage": "BootNotification"}, {"status": "Accepted"}),
     ("TriggerMessage", {"requestedMessage": "LogStatusNotification"}, {"status": "NotImplemented"}),
-    ("GetTransactionStatus", {}, {"ongoingIndicator": False, "messagesInQueue": False}),
+    ("GetTransactionStatus", {}, {"messagesInQueue": False}),
+    ("GetTransactionStatus", {"transactionId": "t1"}, {"ongoingIndicator": False, "messagesInQueue": False}),
+    # the operations beyond charging (`sim/v201_operations.py`): answers a station would give
+    ("GetBaseReport", {"requestId": 1, "reportBase": "SummaryInventory"}, {"status": "Accepted"}),
+    ("GetReport", {"requestId": 2, "componentCriteria": ["Problem"]}, {"status": "EmptyResultSet"}),
+    (
+        "SetDisplayMessage",
+        {"message": {"id": 1, "priority": "AlwaysFront", "message": {"format": "ASCII", "content": "Hi"}}},
+        {"status": "Accepted"},
+    ),
+    ("GetDisplayMessages", {"requestId": 3, "id": [2]}, {"status": "Unknown"}),
+    ("ClearDisplayMessage", {"id": 1}, {"status": "Accepted"}),
+    ("SetMonitoringLevel", {"severity": 3}, {"status": "Accepted"}),
+    ("GetMonitoringReport", {"requestId": 4}, {"status": "EmptyResultSet"}),
+    ("ClearVariableMonitoring", {"id": [5]}, {"clearMonitoringResult": [{"id": 5, "status": "NotFound"}]}),
+    (
+        "CustomerInformation",
+        {"requestId": 5, "report": True, "clear": False, "customerIdentifier": "C1"},
+        {"status": "Accepted"},
+    ),
+    ("CustomerInformation", {"requestId": 6, "report": True, "clear": False}, {"status": "Invalid"}),
+    ("GetChargingProfiles", {"requestId": 7, "chargingProfile": {"stackLevel": 3}}, {"status": "NoProfiles"}),
+    ("SendLocalList", {"versionNumber": 4, "updateType": "Full"}, {"status": "Accepted"}),
+    ("GetLocalListVersion", {}, {"versionNumber": 4}),
+    (
+        "ReserveNow",
+        {"id": 9, "expiryDateTime": "2030-01-01T00:00:00Z", "idToken": {"idToken": "T", "type": "Central"}},
+        {"status": "Accepted"},
+    ),
+    ("CancelReservation", {"reservationId": 9}, {"status": "Accepted"}),
+    ("CancelReservation", {"reservationId": 9}, {"status": "Rejected"}),
+    ("UnpublishFirmware", {"checksum": "b" * 32}, {"status": "NoFirmware"}),
+    ("GetInstalledCertificateIds", {}, {"status": "NotFound"}),
+    ("CostUpdated", {"totalCost": 1.5, "transactionId": "t1"}, {}),
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import io
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -145,4 +146,13 @@ async def run_server(database_url: str, tmp_path: Any, **overrides: Any) -> Asyn
         yield RunningServer(settings, "127.0.0.1", port, app, listener)
     finally:
         server.should_exit = True
-        await asyncio.wait_for(task, timeout=15)
+        await asyncio.wait({task}, timeout=15)
+        if not task.done():  # say where it hangs: every task's stack
+            stacks = io.StringIO()
+            for other in asyncio.all_tasks():
+                other.print_stack(limit=8, file=stacks)
+            task.cancel()
+            raise AssertionError(
+                f"the server did not stop within 15 s; its tasks:\n{stacks.getvalue()[-12000:]}"
+            )
+        task.result()

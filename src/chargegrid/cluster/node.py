@@ -15,7 +15,6 @@ back, and commands for other nodes fail with `ClusterUnavailable` (503).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -37,6 +36,7 @@ log = logging.getLogger("chargegrid.cluster")
 # Redis connections per node: two stay in BLPOP (inbox, replies), one subscribed (event wake-ups), the
 # rest serve short commands.
 REDIS_CONNECTIONS = 32
+LEAVE_SECONDS = 3.0  # how long a stopping node waits for its Redis work before going on
 
 # Claim a charger: become its holder, return the previous holder (nil when none).
 _CLAIM = """
@@ -152,20 +152,30 @@ class ClusterNode:
         if self._left:
             return
         self._left = True
+        log.info("node %s leaving the cluster", self.node_id)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, RedisError):
-                await task
+        # Bounded: a hand-over must finish even if a Redis call is stuck (the lease expires anyway).
+        if self._tasks:
+            _done, stuck = await asyncio.wait(self._tasks, timeout=LEAVE_SECONDS)
+            if stuck:
+                log.warning("node %s: %s did not stop in time", self.node_id, [t.get_name() for t in stuck])
         self._tasks = []
-        with contextlib.suppress(RedisError, OSError):
-            await self.redis.delete(self.node_key(self.node_id))
-            await self.redis.srem(f"{self.prefix}:nodes", self.node_id)
-            ids = [session.charge_point_id for session in self.registry]
-            for start in range(0, len(ids), 500):
-                await self._release_all(ids[start : start + 500])
-            await self.redis.delete(self.held_key(self.node_id))
+        try:
+            async with asyncio.timeout(LEAVE_SECONDS):
+                await self.redis.delete(self.node_key(self.node_id))
+                await self.redis.srem(f"{self.prefix}:nodes", self.node_id)
+                ids = [session.charge_point_id for session in self.registry]
+                for start in range(0, len(ids), 500):
+                    await self._release_all(ids[start : start + 500])
+                await self.redis.delete(self.held_key(self.node_id))
             log.info("node %s left the cluster", self.node_id)
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning(
+                "node %s could not leave the registry (%s); its leases expire by themselves",
+                self.node_id,
+                exc,
+            )
 
     async def stop(self) -> None:
         await self.leave()

@@ -1,10 +1,11 @@
 """What the server keeps of the operations it sends and of the charger's reports that follow them.
 
 `record(db, run)` stores the outcome of a finished command — whichever face sent it (OCPP.Core routes,
-the operator API, the UI) — so reservations, the local list, log/firmware requests and installed
-certificates are kept the same way for all (`operation_reports` keeps what chargers report about
-them). Only answers the charger actually gave change
-state; a ReserveNow without a usable answer is kept as Unconfirmed (the charger may hold it).
+the operator API, the UI) — so reservations, the local list, log/firmware requests, installed
+certificates and base reports asked (whether a NotifyReport is a full inventory) are kept the same
+way for all (`operation_reports` keeps what chargers report about them). Only answers the charger
+actually gave change state; a ReserveNow without a usable answer is kept as Unconfirmed (the
+charger may hold it).
 """
 
 from __future__ import annotations
@@ -12,21 +13,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from chargegrid.domain import certificate_identity
+from chargegrid.domain import certificate_identity, reports
 from chargegrid.domain.operation_reports import FIRMWARE, LOG, PUBLISH
 from chargegrid.ocpp.commands import (
     CancelReservation,
     Command,
     CommandRun,
     DeleteCertificate,
+    GetBaseReport,
     GetDiagnostics,
     GetInstalledCertificateIds,
     GetLocalListVersion,
     GetLog,
+    GetReport,
     InstallCertificate,
     LocalListEntry,
     OutcomeStatus,
     PublishFirmware,
+    RawMessage,
     ReserveNow,
     SendLocalList,
     UnpublishFirmware,
@@ -107,7 +111,15 @@ def _request_parameters(c: Command) -> dict[str, Any]:
     return fields
 
 
-async def _request(db: Db, run: CommandRun, topic: str, request_id: int | None) -> None:
+async def _request(
+    db: Db,
+    run: CommandRun,
+    topic: str,
+    request_id: int | None,
+    *,
+    action: str | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> None:
     if not run.outcome.status.answered:
         return
     await requests_store.sent(
@@ -115,11 +127,33 @@ async def _request(db: Db, run: CommandRun, topic: str, request_id: int | None) 
         run.charge_point_id,
         topic,
         request_id=request_id,
-        action=run.command.kind,
-        parameters=_request_parameters(run.command),
+        action=action or run.command.kind,
+        parameters=_request_parameters(run.command) if parameters is None else parameters,
         answer_status=run.outcome.status.value,
         answer=dict(run.outcome.raw or {}),
     )
+
+
+async def _report_asked(db: Db, run: CommandRun, request_id: int, parameters: dict[str, Any]) -> None:
+    """A GetBaseReport or GetReport: kept so that its NotifyReport parts know what they answer (a
+    GetReport reusing a base report's requestId must not make its parts look like a full inventory)."""
+    await _request(db, run, reports.REPORT, request_id, action=_action(run.command), parameters=parameters)
+    if run.outcome.status is OutcomeStatus.Accepted:  # the parts may all have arrived before the answer
+        await reports.full_inventory_received(db, run.charge_point_id, request_id)
+
+
+def _action(c: Command) -> str:
+    return c.action if isinstance(c, RawMessage) else c.kind
+
+
+# Raw messages the server keeps a record of, as it does of their typed commands.
+_RAW_RECORDED = frozenset({"GetBaseReport", "GetReport"})
+
+
+async def _raw(db: Db, run: CommandRun, c: RawMessage) -> None:
+    request_id = c.payload.get("requestId")
+    if c.action in _RAW_RECORDED and isinstance(request_id, int):
+        await _report_asked(db, run, request_id, {"report_base": c.payload.get("reportBase")})
 
 
 async def _installed(db: Db, run: CommandRun, c: GetInstalledCertificateIds) -> None:
@@ -185,6 +219,12 @@ async def record(db: Db, run: CommandRun) -> None:
             await _deleted(db, run, c)
         case InstallCertificate():
             await _installed_now(db, run, c)
+        case GetBaseReport():
+            await _report_asked(db, run, c.request_id, {"report_base": c.report_base})
+        case GetReport():
+            await _report_asked(db, run, c.request_id, {})
+        case RawMessage():
+            await _raw(db, run, c)
 
 
 RECORDED = (
@@ -200,6 +240,9 @@ RECORDED = (
     GetInstalledCertificateIds,
     DeleteCertificate,
     InstallCertificate,
+    GetBaseReport,
+    GetReport,
+    RawMessage,
 )
 
 
@@ -208,7 +251,8 @@ def listener(write: Write) -> Callable[[CommandRun], Awaitable[None]]:
     commit, keyed by charger so it is ordered with that charger's reports)."""
 
     async def on_run(run: CommandRun) -> None:
-        if isinstance(run.command, RECORDED):
+        c = run.command
+        if isinstance(c, RECORDED) and not (isinstance(c, RawMessage) and c.action not in _RAW_RECORDED):
             await write(run.charge_point_id, lambda db: record(db, run))
 
     return on_run

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from chargegrid.ocpp.admission import Admitted
+from chargegrid.ocpp.batching import LimitRef
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.rpc import RpcSession
 from chargegrid.ocpp.sessions import ChargerSession
@@ -19,6 +21,7 @@ from chargegrid.ocpp.v21 import V21Handlers
 from chargegrid.ocpp.v201 import V201Handlers
 from chargegrid.ocpp.versions import ErrorKind, OcppVersion
 from chargegrid.ocpp.wire import Handlers
+from chargegrid.store import inventory
 
 log = logging.getLogger("chargegrid.edge")
 
@@ -43,6 +46,17 @@ class Link(Protocol):
     async def send(self, message: str, /) -> None: ...
 
     async def close(self, code: int, reason: str) -> None: ...
+
+
+def stored_limit_reader(ctx: EdgeContext, cp_id: str) -> Callable[[LimitRef], Awaitable[str | None]]:
+    """Reads a limit the station reported (e.g. DeviceDataCtrlr.ItemsPerMessage) from its stored
+    device model, so a long request can be split to fit (`ocpp/batching.py`)."""
+
+    async def read(limit: LimitRef) -> str | None:
+        async with ctx.db() as db:
+            return await inventory.actual_value(db, cp_id, limit.component, limit.variable, limit.instance)
+
+    return read
 
 
 async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link: Link) -> None:
@@ -77,6 +91,7 @@ async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link:
         remote=remote,
         name=admitted.name,
         registration_status=admitted.registration_status,
+        read_limit=stored_limit_reader(ctx, cp_id),
     )
     for row in admitted.known_connectors:
         live = session.connector(row.connector_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chargegrid.ocpp.batching import LimitRef
 from chargegrid.ocpp.rpc import RpcSession
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.store.models import utcnow
@@ -38,6 +39,9 @@ class ChargerSession:
     connected_at: datetime = field(default_factory=utcnow)
     connectors: dict[int, LiveConnector] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # The value the station last reported for one of its limits (None: never reported), read from
+    # the stored device model; None here: limits are not looked up (a request then goes whole).
+    read_limit: Callable[[LimitRef], Awaitable[str | None]] | None = None
 
     def connector(self, connector_id: int) -> LiveConnector:
         live = self.connectors.get(connector_id)

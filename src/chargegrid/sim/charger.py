@@ -59,6 +59,15 @@ class CallFailed(Exception):
     """The server answered our CALL with a CALLERROR, or did not answer in time."""
 
 
+class CallRefused(Exception):
+    """A handler's way to answer with a CALLERROR of its choosing (e.g. too many entries)."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
 @dataclass(slots=True)
 class ChargerOptions:
     """How a simulated station behaves; one instance is shared by many stations."""
@@ -280,6 +289,8 @@ class SimCharger:
             try:
                 result, follow = handler(self, payload)
                 frame = orjson.dumps([CALLRESULT, msg_id, result])
+            except CallRefused as exc:
+                frame = orjson.dumps([CALLERROR, msg_id, exc.code, exc.description, {}])
             except Exception as exc:  # a bad payload from the server must not kill the station
                 self.stats.error(f"{self.cp_id}: {action}: {exc!r}")
                 frame = orjson.dumps([CALLERROR, msg_id, "FormationViolation", str(exc)[:200], {}])

@@ -12,6 +12,7 @@ import uuid
 from typing import ClassVar
 
 from chargegrid.sim.charger import (
+    CallRefused,
     ChargerOptions,
     Connector,
     FollowUp,
@@ -21,6 +22,14 @@ from chargegrid.sim.charger import (
     utcnow,
 )
 from chargegrid.sim.stats import SimStats
+from chargegrid.sim.v201_operations import (
+    ITEMS_PER_MESSAGE,
+    OPERATION_HANDLERS,
+    READ_ONLY_COMPONENTS,
+    StationBook,
+    device_data_config,
+    split_key,
+)
 
 _READONLY = {("ChargingStation", "Model"), ("ChargingStation", "VendorName")}
 
@@ -28,7 +37,7 @@ _READONLY = {("ChargingStation", "Model"), ("ChargingStation", "VendorName")}
 class ChargerV201(SimCharger):
     """One OCPP 2.0.1 charging station."""
 
-    __slots__ = ()
+    __slots__ = ("book",)
     subprotocol: ClassVar[str] = "ocpp2.0.1"
     version: ClassVar[str] = "2.0.1"
 
@@ -41,7 +50,20 @@ class ChargerV201(SimCharger):
             "TxCtrlr/EVConnectionTimeOut": "60",
             "ChargingStation/Model": opts.model,
             "ChargingStation/VendorName": opts.vendor,
+            **device_data_config(),
         }
+        self.book: StationBook | None = None  # what operators gave it (`v201_operations`), made when needed
+
+    def read_only(self, component: str, variable: str) -> bool:
+        return (component, variable) in _READONLY or component in READ_ONLY_COMPONENTS
+
+    @staticmethod
+    def config_key(component: Payload, variable: Payload) -> str:
+        instance = variable.get("instance")
+        return f"{component['name']}/{variable['name']}" + (f".{instance}" if instance else "")
+
+    def known_component(self, name: str) -> bool:
+        return any(split_key(k)[0] == name for k in self.config)
 
     # ------------------------------------------------------------------ what we send
     def boot_payload(self) -> Payload:
@@ -207,15 +229,18 @@ class ChargerV201(SimCharger):
         return {"status": "Accepted" if cleared else "Unknown"}, None
 
     def on_get_variables(self, p: Payload) -> tuple[Payload, FollowUp]:
+        data = p["getVariableData"]
+        if len(data) > ITEMS_PER_MESSAGE["GetVariables"]:
+            raise CallRefused("OccurrenceConstraintViolation", "more entries than ItemsPerMessage allows")
         results = []
-        for item in p["getVariableData"]:
+        for item in data:
             comp, var = item["component"], item["variable"]
-            key = f"{comp['name']}/{var['name']}"
+            key = self.config_key(comp, var)
             result: Payload = {"component": comp, "variable": var}
             if key in self.config:
                 result["attributeStatus"] = "Accepted"
                 result["attributeValue"] = self.config[key]
-            elif any(k.startswith(comp["name"] + "/") for k in self.config):
+            elif self.known_component(comp["name"]):
                 result["attributeStatus"] = "UnknownVariable"
             else:
                 result["attributeStatus"] = "UnknownComponent"
@@ -223,15 +248,17 @@ class ChargerV201(SimCharger):
         return {"getVariableResult": results}, None
 
     def on_set_variables(self, p: Payload) -> tuple[Payload, FollowUp]:
+        data = p["setVariableData"]
+        if len(data) > ITEMS_PER_MESSAGE["SetVariables"]:
+            raise CallRefused("OccurrenceConstraintViolation", "more entries than ItemsPerMessage allows")
         results = []
-        for item in p["setVariableData"]:
+        for item in data:
             comp, var = item["component"], item["variable"]
-            key = f"{comp['name']}/{var['name']}"
+            key = self.config_key(comp, var)
             status = "Accepted"
             if key not in self.config:
-                known = any(k.startswith(comp["name"] + "/") for k in self.config)
-                status = "UnknownVariable" if known else "UnknownComponent"
-            elif (comp["name"], var["name"]) in _READONLY:
+                status = "UnknownVariable" if self.known_component(comp["name"]) else "UnknownComponent"
+            elif self.read_only(comp["name"], var["name"]):
                 status = "Rejected"
             elif key == "OCPPCommCtrlr/HeartbeatInterval":
                 try:
@@ -301,8 +328,9 @@ class ChargerV201(SimCharger):
 
     def on_get_transaction_status(self, p: Payload) -> tuple[Payload, FollowUp]:
         tid = p.get("transactionId")
-        ongoing = tid is not None and self.find_transaction(tid) is not None
-        return {"ongoingIndicator": ongoing, "messagesInQueue": False}, None
+        if tid is None:  # ongoingIndicator is only given about a named transaction (E14.FR.06)
+            return {"messagesInQueue": False}, None
+        return {"ongoingIndicator": self.find_transaction(tid) is not None, "messagesInQueue": False}, None
 
     handlers: ClassVar[dict[str, Handler]] = {
         "RequestStartTransaction": on_request_start,
@@ -318,6 +346,7 @@ class ChargerV201(SimCharger):
         "ClearCache": on_clear_cache,
         "DataTransfer": on_data_transfer,
         "GetTransactionStatus": on_get_transaction_status,
+        **OPERATION_HANDLERS,
     }
 
 

@@ -25,7 +25,8 @@ IDLE = "Idle"
 _ADOPT_WINDOW = timedelta(minutes=2)
 
 
-async def _find(db: Db, charge_point_id: str, topic: str, request_id: int | None) -> ChargerRequest | None:
+async def find(db: Db, charge_point_id: str, topic: str, request_id: int | None) -> ChargerRequest | None:
+    """The charger's request of `topic` with `request_id` (None: its latest of that topic)."""
     query = select(ChargerRequest).where(
         ChargerRequest.charge_point_id == charge_point_id, ChargerRequest.topic == topic
     )
@@ -46,7 +47,7 @@ async def sent(
     answer_status: str,
     answer: dict[str, Any],
 ) -> None:
-    row = await _find(db, charge_point_id, topic, request_id)
+    row = await find(db, charge_point_id, topic, request_id)
     recent = utcnow() - _ADOPT_WINDOW
     if row is None or row.action is not None or row.created_at < recent:
         row = ChargerRequest(charge_point_id=charge_point_id, topic=topic, request_id=request_id, history=[])
@@ -64,7 +65,7 @@ async def notified(
     when: datetime | None,
     details: dict[str, Any],
 ) -> None:
-    row = await _find(db, charge_point_id, topic, request_id)
+    row = await find(db, charge_point_id, topic, request_id)
     if row is None:
         row = ChargerRequest(charge_point_id=charge_point_id, topic=topic, request_id=request_id, history=[])
         db.add(row)

@@ -58,6 +58,15 @@ async def apply(db: Db, charge_point_id: str, updates: Sequence[VariableUpdate])
     return len(updates)
 
 
+async def remove_all_but(db: Db, charge_point_id: str, kept: set[VariableKey]) -> int:
+    """Delete the station's stored variables not in `kept`; the number deleted."""
+    query = select(DeviceVariable).where(DeviceVariable.charge_point_id == charge_point_id)
+    gone = [row for row in (await db.scalars(query)).all() if _key(row) not in kept]
+    for row in gone:
+        await db.delete(row)
+    return len(gone)
+
+
 async def variables(
     db: Db, charge_point_id: str, component: str | None = None, variable: str | None = None
 ) -> Sequence[DeviceVariable]:
@@ -75,6 +84,23 @@ async def variables(
         DeviceVariable.variable_instance,
     )
     return (await db.scalars(query.order_by(*order))).all()
+
+
+async def actual_value(
+    db: Db, charge_point_id: str, component: str, variable: str, variable_instance: str = ""
+) -> str | None:
+    """The Actual value last reported for a station-wide variable (no component instance, no EVSE)."""
+    query = select(DeviceVariable.attributes).where(
+        DeviceVariable.charge_point_id == charge_point_id,
+        DeviceVariable.component == component,
+        DeviceVariable.component_instance == "",
+        DeviceVariable.evse_id.is_(None),
+        DeviceVariable.variable == variable,
+        DeviceVariable.variable_instance == variable_instance,
+    )
+    attributes = (await db.scalars(query.limit(1))).first()
+    value = ((attributes or {}).get("Actual") or {}).get("value")
+    return value if isinstance(value, str) else None
 
 
 async def known_connectors(db: Db, charge_point_id: str) -> set[tuple[int, int | None]]:

@@ -53,14 +53,16 @@ class LocalListState(Base):
 
 class ChargerRequest(Base):
     """A log upload or firmware request (GetLog, GetDiagnostics, UpdateFirmware, SignedUpdateFirmware,
-    PublishFirmware) and the status notifications that followed it."""
+    PublishFirmware) and the status notifications that followed it; also each 2.x base report asked
+    (GetBaseReport: which inventory, whether the station accepted), so its NotifyReport parts can tell
+    a full inventory from a partial one."""
 
     __tablename__ = "charger_requests"
     __table_args__ = (Index("ix_charger_requests_cp_topic", "charge_point_id", "topic", "request_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     charge_point_id: Mapped[str] = mapped_column(String(48))
-    topic: Mapped[str] = mapped_column(String(12))  # log / firmware / publish
+    topic: Mapped[str] = mapped_column(String(12))  # log / firmware / publish / report
     request_id: Mapped[int | None] = mapped_column(Integer)  # None: 1.6 messages without one
     action: Mapped[str | None] = mapped_column(String(40))  # None: a notification nobody asked for
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)

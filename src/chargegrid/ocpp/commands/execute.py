@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from chargegrid.ocpp import batching
+from chargegrid.ocpp.batching import Batch, Limits, Payload, limit_value
 from chargegrid.ocpp.commands.base import Command, DialectBug, InvalidCommand
 from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
 from chargegrid.ocpp.dialects import dialect_for
+from chargegrid.ocpp.dialects.table import Rendered
 from chargegrid.ocpp.rpc import CallTimeout, ChargerError, InvalidAnswer, SessionClosed
 from chargegrid.ocpp.sessions import ChargerSession, SessionRegistry
 
@@ -35,11 +38,10 @@ Remote = Callable[[str, Command, str | None], Awaitable[Outcome]]
 Listener = Callable[[CommandRun], Awaitable[None]]
 
 
-async def run_on_session(session: ChargerSession, command: Command) -> Outcome:
-    """Send `command` to a charger connected to this node and read its answer."""
-    rendered = dialect_for(session.version).render(command, session.version)
+async def _call(session: ChargerSession, rendered: Rendered, payload: Payload) -> Payload | Outcome:
+    """The charger's answer to one CALL, or the `Outcome` that says why there is none."""
     try:
-        answer = await session.rpc.call(rendered.action, rendered.payload)
+        return await session.rpc.call(rendered.action, payload)
     except ValueError as exc:  # the payload breaks the version's schema; nothing was sent
         if rendered.caller_payload:
             raise InvalidCommand(str(exc)) from None
@@ -60,6 +62,48 @@ async def run_on_session(session: ChargerSession, command: Command) -> Outcome:
             description="the charger disconnected before answering; the command may or may not "
             "have been carried out",
         )
+
+
+async def _limits(session: ChargerSession, batch: Batch) -> Limits:
+    if session.read_limit is None:
+        return Limits()
+    items = limit_value(await session.read_limit(batch.items_limit))
+    size = limit_value(await session.read_limit(batch.bytes_limit)) if batch.bytes_limit else None
+    return Limits(items, size)
+
+
+async def _answer(session: ChargerSession, rendered: Rendered) -> Payload | Outcome:
+    """The charger's answer; a batched request goes in as many CALLs as the station's limits ask, one
+    after the other, and their answers come back merged (see `ocpp/batching.py`)."""
+    batch = rendered.batch
+    if batch is None:
+        return await _call(session, rendered, rendered.payload)
+    parts = batching.split(rendered.action, rendered.payload, batch, await _limits(session, batch))
+    answers: list[Payload] = []
+    for part in parts:
+        answer = await _call(session, rendered, part)
+        if isinstance(answer, Outcome):
+            if not answers:
+                return answer
+            # What the earlier parts answered is real: keep it with the reason the rest has no answer.
+            done = sum(len(p[batch.items]) for p in parts[: len(answers)])
+            total = len(rendered.payload[batch.items])
+            return replace(
+                answer,
+                raw=batching.merge(answers, batch),
+                description=f"{answer.description} (the charger answered {done} of {total} entries, "
+                f"asked in {len(parts)} messages as its limits require)",
+            )
+        answers.append(answer)
+    return batching.merge(answers, batch)
+
+
+async def run_on_session(session: ChargerSession, command: Command) -> Outcome:
+    """Send `command` to a charger connected to this node and read its answer."""
+    rendered = dialect_for(session.version).render(command, session.version)
+    answer = await _answer(session, rendered)
+    if isinstance(answer, Outcome):
+        return answer
     status, data = rendered.read(answer)
     if status is None:
         return Outcome(OutcomeStatus.Accepted, data, answer)

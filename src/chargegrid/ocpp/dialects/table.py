@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chargegrid.ocpp.actions import csms_actions
+from chargegrid.ocpp.batching import Batch
 from chargegrid.ocpp.commands.base import Command, UnsupportedCommand
 from chargegrid.ocpp.commands.raw_message import RawMessage
 from chargegrid.ocpp.versions import OcppVersion
@@ -39,6 +40,8 @@ class Rendered:
     # True when the payload is the caller's own (RawMessage): a schema mismatch is then their 400,
     # not our bug.
     caller_payload: bool = False
+    # Set when the station may take the entries only so many at a time (see `ocpp/batching.py`).
+    batch: Batch | None = None
 
 
 Renderer = Callable[[Any, OcppVersion], Rendered]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from chargegrid.domain import charging_profiles as cp
+from chargegrid.ocpp.batching import Batch, LimitRef
 from chargegrid.ocpp.commands import certificates as ct
 from chargegrid.ocpp.commands import cost
 from chargegrid.ocpp.commands import customer as cu
@@ -126,9 +127,21 @@ def _configuration(answer: Payload) -> Answer:
     return "Accepted", {"configurationKey": [], "unknownKey": [], **answer}
 
 
+# A charge point answers at most GetConfigurationMaxKeys keys per GetConfiguration (a configuration key
+# is a variable of no component in the stored inventory).
+GET_CONFIGURATION_BATCH = Batch(
+    "key", ("configurationKey", "unknownKey"), LimitRef("", "GetConfigurationMaxKeys", "")
+)
+
+
 @renders(pv.GetConfiguration)
 def _get_configuration(c: pv.GetConfiguration, v: OcppVersion) -> Rendered:
-    return Rendered("GetConfiguration", {"key": list(c.keys)} if c.keys else {}, read=_configuration)
+    return Rendered(
+        "GetConfiguration",
+        {"key": list(c.keys)} if c.keys else {},
+        read=_configuration,
+        batch=GET_CONFIGURATION_BATCH,
+    )
 
 
 @renders(pv.ChangeConfiguration)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chargegrid.domain import charging_profiles as cp
+from chargegrid.ocpp.batching import Batch, LimitRef
 from chargegrid.ocpp.commands import certificates as ct
 from chargegrid.ocpp.commands import cost
 from chargegrid.ocpp.commands import customer as cu
@@ -35,6 +36,31 @@ register_shared(V2X)
 
 # A stable id per EVSE, so setting a new limit replaces the old profile instead of stacking.
 LIMIT_PROFILE_BASE = 9000
+
+
+def _per_message_limits(controller: str, action: str, items: str, results: str) -> Batch:
+    """How many entries of `action` the station takes per message: the controller's ItemsPerMessage
+    and BytesPerMessage, instance `action`."""
+    return Batch(
+        items,
+        (results,),
+        LimitRef(controller, "ItemsPerMessage", action),
+        LimitRef(controller, "BytesPerMessage", action),
+    )
+
+
+GET_VARIABLES_BATCH = _per_message_limits(
+    "DeviceDataCtrlr", "GetVariables", "getVariableData", "getVariableResult"
+)
+SET_VARIABLES_BATCH = _per_message_limits(
+    "DeviceDataCtrlr", "SetVariables", "setVariableData", "setVariableResult"
+)
+SET_MONITORING_BATCH = _per_message_limits(
+    "MonitoringCtrlr", "SetVariableMonitoring", "setMonitoringData", "setMonitoringResult"
+)
+CLEAR_MONITORING_BATCH = _per_message_limits(
+    "MonitoringCtrlr", "ClearVariableMonitoring", "id", "clearMonitoringResult"
+)
 
 
 def _key(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -149,7 +175,9 @@ def _get_configuration(c: pv.GetConfiguration, v: OcppVersion) -> Rendered:
     for key in c.keys:
         component, variable = _key(key)
         data.append({"component": component, "variable": variable})
-    return Rendered("GetVariables", {"getVariableData": data}, read=_read_keys(c.keys))
+    return Rendered(
+        "GetVariables", {"getVariableData": data}, read=_read_keys(c.keys), batch=GET_VARIABLES_BATCH
+    )
 
 
 def _first_set_result(answer: Payload) -> Answer:
@@ -179,13 +207,17 @@ def _accepted_with_results(answer: Payload) -> Answer:
 @renders(pv.GetVariables)
 def _get_variables(c: pv.GetVariables, v: OcppVersion) -> Rendered:
     data = [_component_variable(item) for item in c.items]
-    return Rendered("GetVariables", {"getVariableData": data}, read=_accepted_with_results)
+    return Rendered(
+        "GetVariables", {"getVariableData": data}, read=_accepted_with_results, batch=GET_VARIABLES_BATCH
+    )
 
 
 @renders(pv.SetVariables)
 def _set_variables(c: pv.SetVariables, v: OcppVersion) -> Rendered:
     data = [{**_component_variable(item), "attributeValue": item.value} for item in c.items]
-    return Rendered("SetVariables", {"setVariableData": data}, read=_accepted_with_results)
+    return Rendered(
+        "SetVariables", {"setVariableData": data}, read=_accepted_with_results, batch=SET_VARIABLES_BATCH
+    )
 
 
 @renders(pv.SetNetworkProfile)
@@ -491,7 +523,12 @@ def _set_variable_monitoring(c: mo.SetVariableMonitoring, v: OcppVersion) -> Ren
             id=item.id, transaction=item.transaction, value=item.value, type=item.type, severity=item.severity
         )
         data.append({**monitor, **target})
-    return Rendered("SetVariableMonitoring", {"setMonitoringData": data}, read=_accepted_with_results)
+    return Rendered(
+        "SetVariableMonitoring",
+        {"setMonitoringData": data},
+        read=_accepted_with_results,
+        batch=SET_MONITORING_BATCH,
+    )
 
 
 @renders(mo.SetMonitoringBase)
@@ -506,7 +543,12 @@ def _set_monitoring_level(c: mo.SetMonitoringLevel, v: OcppVersion) -> Rendered:
 
 @renders(mo.ClearVariableMonitoring)
 def _clear_variable_monitoring(c: mo.ClearVariableMonitoring, v: OcppVersion) -> Rendered:
-    return Rendered("ClearVariableMonitoring", {"id": list(c.ids)}, read=_accepted_with_results)
+    return Rendered(
+        "ClearVariableMonitoring",
+        {"id": list(c.ids)},
+        read=_accepted_with_results,
+        batch=CLEAR_MONITORING_BATCH,
+    )
 
 
 @renders(mo.GetMonitoringReport)
