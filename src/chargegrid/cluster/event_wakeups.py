@@ -27,6 +27,7 @@ from chargegrid.background import raise_if_stopping
 log = logging.getLogger("chargegrid.cluster")
 
 RESUBSCRIBE_SECONDS = 1.0  # after losing Redis, try again this often (the polls cover the gap)
+STOP_SECONDS = 3.0
 
 
 class EventWakeups:
@@ -47,11 +48,11 @@ class EventWakeups:
 
     async def stop(self) -> None:
         self._stopped = True  # the sequencer may still number a last round; Redis is closing
-        for task in (self._listener, self._publisher):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                    await task
+        tasks = [task for task in (self._listener, self._publisher) if task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:  # bounded, as the node's leaving: a stuck Redis call must not hold up a hand-over
+            await asyncio.wait(tasks, timeout=STOP_SECONDS)
         self._listener = self._publisher = None
 
     def numbered(self) -> None:
