@@ -108,6 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
         ca = await asyncio.to_thread(
             CertificateAuthority.open, settings.ca.cert_file, settings.ca.key_file, settings.data_dir
         )
+        cluster = ClusterNode(settings, registry) if settings.redis.url else None
+        commands = Commands(registry, remote=cluster.remote if cluster is not None else None)
         edge = EdgeContext(
             settings=settings,
             db=db,
@@ -115,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
             message_log=message_log,
             writer=writer,
             last_seen=last_seen,
+            commands=commands,
             hooks=hooks,
             throttle=throttle_from_settings(settings),
             trust=Trust.from_settings(settings, ca.certificate),
@@ -126,8 +129,6 @@ def create_app(settings: Settings) -> FastAPI:
             tx_updates=TransactionUpdates(settings.events.transaction_update_interval),
         )
         events = Events(settings, db, writer, registry)
-        cluster = ClusterNode(settings, registry) if settings.redis.url else None
-        commands = Commands(registry, remote=cluster.remote if cluster is not None else None)
         commands.listeners.append(events.on_command)
         # Reservations, local lists, log/firmware requests and certificates are kept for every face.
         commands.listeners.append(operation_records.listener(writer.run))

@@ -1,4 +1,5 @@
-"""The node's shared services, built once at start-up; every face reaches them as `app.state.services`."""
+"""The node's shared services, built once at start-up (kept in `app.state.services`); every face reaches
+them through `chargegrid.api.dependencies` (`ServicesDep` in a route's signature)."""
 
 from __future__ import annotations
 

@@ -171,16 +171,20 @@ async def test_one_allocator_per_site_in_the_whole_network(cluster: Cluster) -> 
         await start_transaction(two, 1, "LM-TAG2")
         await eventually(lambda: last_limit(one) == 10 and last_limit(two) == 10)
 
-        async def senders() -> list[str]:
+        async def senders() -> list[str] | None:
+            """The nodes that sent the site's profiles; None while a node has not yet picked the site up
+            (each node reads sites made elsewhere at its next tick)."""
             found = []
             for node in (n1, n2, n3):
                 async with node.api() as api:
-                    shown = await api.get("/API/Sites/lm-depot")
-                if shown.status_code == 200 and shown.json()["stats"]["profileMessages"]:
+                    shown = (await api.get("/API/Sites/lm-depot")).json()
+                if "stats" not in shown:
+                    return None
+                if shown["stats"]["profileMessages"]:
                     found.append(node.name)
             return found
 
-        assert len(await senders()) == 1  # every node knows the site by now; one allocates it
+        assert len(await eventually(senders)) == 1  # every node knows the site; one allocates it
         async with n1.api() as api:
             assert (await api.delete("/API/Sites/lm-depot")).status_code == 204
 

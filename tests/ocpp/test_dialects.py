@@ -13,6 +13,7 @@ from chargegrid.ocpp.commands import (
     COMMAND_TYPES,
     CancelReservation,
     CertificateHash,
+    CertificateSigned,
     ChangeAvailability,
     ChangeConfiguration,
     ClearCache,
@@ -167,6 +168,8 @@ SAMPLES: list[Command] = [
     InstallCertificate(certificate_type="CSMSRootCertificate", certificate=PEM),
     GetInstalledCertificateIds(certificate_types=("ManufacturerRootCertificate",)),
     DeleteCertificate(certificate=HASH),
+    CertificateSigned(certificate_chain=PEM),
+    CertificateSigned(certificate_chain=PEM, certificate_type="V2GCertificate"),
     CostUpdated(total_cost=12.5, charger_transaction_id="tx-5"),
     UpdateFirmware(location="https://example.com/fw.bin", retrieve=WHEN),
     UpdateFirmware(
@@ -270,6 +273,7 @@ def test_same_command_in_both_generations() -> None:
         (CostUpdated(total_cost=1, charger_transaction_id="t"), "CostUpdated is 2.x only"),
         (InstallCertificate(certificate_type="V2GRootCertificate", certificate=PEM), "2.x only"),
         (GetInstalledCertificateIds(), "one certificateType at a time"),
+        (CertificateSigned(certificate_chain=PEM, certificate_type="V2GCertificate"), "2.x only"),
         (RawMessage(action="GetBaseReport", payload={"requestId": 1, "reportBase": "FullInventory"}), "1.6"),
     ],
 )
@@ -322,6 +326,12 @@ def test_certificates_in_each_generation() -> None:
         "Accepted",
         [{"certificateType": "V2GCertificateChain", **HASH_WIRE}],
     )
+    signed = CertificateSigned(certificate_chain=PEM)
+    assert V16.render(signed, OcppVersion.v16).payload == {"certificateChain": PEM}
+    assert V2X.render(signed, OcppVersion.v201).payload == {
+        "certificateChain": PEM,
+        "certificateType": "ChargingStationCertificate",
+    }
     oem = InstallCertificate(certificate_type="OEMRootCertificate", certificate=PEM)
     with pytest.raises(InvalidCommand, match=r"2\.1 only"):
         V2X.render(oem, OcppVersion.v201)

@@ -76,7 +76,9 @@ async def test_password_guessing_burst_does_not_delay_an_honest_chargers_first_c
     print(
         f"honest first connection: {calm:.2f} s calm, {first_connection:.2f} s during a {BURST}-guess burst"
     )
-    assert first_connection - calm < 2.0
+    # Unprotected, the burst delayed it by 11-16 s on a quiet machine (212 s under load); protected ~1 s,
+    # up to ~2.4 s at load 10 from other work on this 2-core machine: bound it well above that noise.
+    assert first_connection - calm < 5.0
     assert 101 not in statuses
     assert set(statuses) <= {401, 429, 503}
     # Most guesses were refused before any argon2 work (429/503), so the CPU stayed available.

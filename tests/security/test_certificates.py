@@ -47,10 +47,19 @@ class Signed201(Charger201):
         return result201.CertificateSigned(status="Accepted")
 
 
+class Refusing201(Signed201):
+    @on("CertificateSigned")
+    async def on_certificate_signed(self, **kw: Any) -> Any:
+        await self.signed.put(kw)
+        return result201.CertificateSigned(status="Rejected")
+
+
 @contextlib.asynccontextmanager
-async def charger(server: RunningServer, cp_id: str, protocol: str) -> AsyncIterator[Any]:
+async def charger(
+    server: RunningServer, cp_id: str, protocol: str, kind: type[Any] | None = None
+) -> AsyncIterator[Any]:
     ws = await server.connect(cp_id, protocol)
-    cp = (Signed16 if protocol == "ocpp1.6" else Signed201)(cp_id, ws)
+    cp = (kind or (Signed16 if protocol == "ocpp1.6" else Signed201))(cp_id, ws)
     task = asyncio.create_task(cp.start())
     try:
         await cp.boot()
@@ -128,6 +137,24 @@ async def test_sign_certificate_201_v2g_and_rejections_with_reason(server: Runni
     assert events["total"] == 3
     assert {e["type"] for e in events["events"]} == {"CertificateSigningRequestRejected"}
     assert [c["certificateType"] for c in listed] == ["V2GCertificate"]
+
+
+async def test_a_refused_certificate_signed_is_kept_as_a_security_event(server: RunningServer) -> None:
+    await server.add_charge_point("CP-REFUSE")
+    async with charger(server, "CP-REFUSE", "ocpp2.0.1", Refusing201) as cp:
+        answer = await cp.call(call201.SignCertificate(csr=csr("CP-REFUSE")[0]))
+        assert answer.status == "Accepted"
+        signed = await asyncio.wait_for(cp.signed.get(), 10)
+        assert signed["certificate_type"] == "ChargingStationCertificate"
+        # Stay connected until the answer is in: the event is written after the charger's answer (≤ 20 s).
+        async with server.api() as api:
+            for _ in range(200):
+                events = (await api.get("/API/SecurityEvents", params={"chargePointId": "CP-REFUSE"})).json()
+                if events["total"]:
+                    break
+                await asyncio.sleep(0.1)
+    assert [e["type"] for e in events["events"]] == ["CertificateSignedRejected"]
+    assert '"Rejected"' in events["events"][0]["techInfo"]
 
 
 async def test_plug_and_charge_requests_fail_with_a_reason_not_not_supported(server: RunningServer) -> None:

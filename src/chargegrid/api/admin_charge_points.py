@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, conflict, iso, not_found
 from chargegrid.api.auth import CallerDep, scoped_by_method
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.outcomes import command_error_response, outcome_response
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_PATTERN, CHARGE_POINT_ID_RULE
@@ -88,11 +89,6 @@ class ChargePointCreate(ChargePointFields):
 
 class ChargePointUpdate(ChargePointFields):
     id: str | None = Field(default=None, description="If given, must equal the id in the path")
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def _view(cp: ChargePoint, services: Services) -> dict[str, Any]:
@@ -173,8 +169,7 @@ def _changes(body: StrictModel) -> dict[str, Any]:
 
 
 @router.get("/API/ChargePoints", summary="List charge points", responses=RESPONSES)
-async def list_charge_points(request: Request) -> list[dict[str, Any]]:
-    services = _services(request)
+async def list_charge_points(services: ServicesDep) -> list[dict[str, Any]]:
     async with services.db() as db:
         return [_view(cp, services) for cp in await cp_store.list_all(db)]
 
@@ -189,8 +184,9 @@ async def list_charge_points(request: Request) -> list[dict[str, Any]]:
     "409 when the id exists.",
     responses={**RESPONSES, 409: {"description": "The id already exists"}},
 )
-async def create_charge_point(request: Request, body: ChargePointCreate, caller: CallerDep) -> dict[str, Any]:
-    services = _services(request)
+async def create_charge_point(
+    services: ServicesDep, body: ChargePointCreate, caller: CallerDep
+) -> dict[str, Any]:
     async with services.db() as db:
         if await cp_store.get(db, body.id) is not None:
             raise conflict("charge point", body.id)
@@ -205,8 +201,7 @@ async def create_charge_point(request: Request, body: ChargePointCreate, caller:
 
 
 @router.get("/API/ChargePoints/{id}", summary="Read one charge point", responses=RESPONSES)
-async def get_charge_point(request: Request, cp_id: str = CP_ID) -> dict[str, Any]:
-    services = _services(request)
+async def get_charge_point(services: ServicesDep, cp_id: str = CP_ID) -> dict[str, Any]:
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None:
@@ -222,7 +217,7 @@ async def get_charge_point(request: Request, cp_id: str = CP_ID) -> dict[str, An
     responses=RESPONSES,
 )
 async def update_charge_point(
-    request: Request,
+    services: ServicesDep,
     body: ChargePointUpdate,
     caller: CallerDep,
     cp_id: str = CP_ID,
@@ -234,7 +229,6 @@ async def update_charge_point(
         raise HTTPException(
             422, f"id {body.id!r} in the body differs from {cp_id!r} in the path: ids cannot change"
         )
-    services = _services(request)
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None:
@@ -259,14 +253,13 @@ async def update_charge_point(
     responses=RESPONSES,
 )
 async def delete_charge_point(
-    request: Request,
+    services: ServicesDep,
     caller: CallerDep,
     cp_id: str = CP_ID,
     delete_transactions: bool = Query(
         False, alias="deleteTransactions", description="also delete the charge point's transactions"
     ),
 ) -> Response:
-    services = _services(request)
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None:
@@ -302,8 +295,7 @@ async def delete_charge_point(
     "404 offline, 409 when the charger's security profile uses no password.",
     responses={**RESPONSES, 409: {"description": "The charger does not use a password"}},
 )
-async def rotate_password(request: Request, caller: CallerDep, cp_id: str = CP_ID) -> Response:
-    services = _services(request)
+async def rotate_password(services: ServicesDep, caller: CallerDep, cp_id: str = CP_ID) -> Response:
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
         if cp is None:
@@ -347,11 +339,11 @@ async def rotate_password(request: Request, caller: CallerDep, cp_id: str = CP_I
 )
 async def raise_security_profile(
     request: Request,
+    services: ServicesDep,
     caller: CallerDep,
     cp_id: str = CP_ID,
     profile: int = Query(description="The new security profile: 2 or 3"),
 ) -> Response:
-    services = _services(request)
     if profile not in (2, 3):
         raise HTTPException(400, f"profile: must be 2 or 3, not {profile}")
     async with services.db() as db:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, as_utc, conflict, iso, not_found
 from chargegrid.api.auth import CallerDep, scoped_by_method
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events import audit
 from chargegrid.events.actors import Scope
-from chargegrid.services import Services
 from chargegrid.store import charge_tags as tags_store
 from chargegrid.store import listings
 from chargegrid.store.models import ChargeTag
@@ -43,11 +43,6 @@ class ChargeTagCreate(ChargeTagFields):
 
 class ChargeTagUpdate(ChargeTagFields):
     tagId: str | None = Field(default=None, description="If given, must equal the id in the path")
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def _view(tag: ChargeTag) -> dict[str, Any]:
@@ -80,8 +75,8 @@ def _changes(body: StrictModel) -> dict[str, Any]:
 
 
 @router.get("/API/ChargeTags", summary="List charge tags", responses=RESPONSES)
-async def list_charge_tags(request: Request) -> list[dict[str, Any]]:
-    async with _services(request).db() as db:
+async def list_charge_tags(services: ServicesDep) -> list[dict[str, Any]]:
+    async with services.db() as db:
         return [_view(tag) for tag in await listings.charge_tags(db)]
 
 
@@ -93,8 +88,10 @@ async def list_charge_tags(request: Request) -> list[dict[str, Any]]:
     "`blocked`. 409 when the tag exists (in any letter case).",
     responses={**RESPONSES, 409: {"description": "The tag already exists"}},
 )
-async def create_charge_tag(request: Request, body: ChargeTagCreate, caller: CallerDep) -> dict[str, Any]:
-    async with _services(request).db() as db:
+async def create_charge_tag(
+    services: ServicesDep, body: ChargeTagCreate, caller: CallerDep
+) -> dict[str, Any]:
+    async with services.db() as db:
         if await tags_store.get_case_insensitive(db, body.tagId) is not None:
             raise conflict("charge tag", body.tagId)
         tag = ChargeTag(tag_id=body.tagId, blocked=False)
@@ -109,8 +106,8 @@ async def create_charge_tag(request: Request, body: ChargeTagCreate, caller: Cal
 
 
 @router.get("/API/ChargeTags/{tagId}", summary="Read one charge tag", responses=RESPONSES)
-async def get_charge_tag(request: Request, tag_id: str = TAG_ID) -> dict[str, Any]:
-    async with _services(request).db() as db:
+async def get_charge_tag(services: ServicesDep, tag_id: str = TAG_ID) -> dict[str, Any]:
+    async with services.db() as db:
         tag = await tags_store.get_case_insensitive(db, tag_id)
         if tag is None:
             raise not_found("charge tag", tag_id)
@@ -124,13 +121,13 @@ async def get_charge_tag(request: Request, tag_id: str = TAG_ID) -> dict[str, An
     responses=RESPONSES,
 )
 async def update_charge_tag(
-    request: Request, body: ChargeTagUpdate, caller: CallerDep, tag_id: str = TAG_ID
+    services: ServicesDep, body: ChargeTagUpdate, caller: CallerDep, tag_id: str = TAG_ID
 ) -> dict[str, Any]:
     if body.tagId is not None and body.tagId.lower() != tag_id.lower():
         raise HTTPException(
             422, f"tagId {body.tagId!r} in the body differs from {tag_id!r} in the path: ids cannot change"
         )
-    async with _services(request).db() as db:
+    async with services.db() as db:
         tag = await tags_store.get_case_insensitive(db, tag_id)
         if tag is None:
             raise not_found("charge tag", tag_id)
@@ -141,8 +138,8 @@ async def update_charge_tag(
 
 
 @router.delete("/API/ChargeTags/{tagId}", status_code=204, summary="Remove a charge tag", responses=RESPONSES)
-async def delete_charge_tag(request: Request, caller: CallerDep, tag_id: str = TAG_ID) -> Response:
-    async with _services(request).db() as db:
+async def delete_charge_tag(services: ServicesDep, caller: CallerDep, tag_id: str = TAG_ID) -> Response:
+    async with services.db() as db:
         tag = await tags_store.get_case_insensitive(db, tag_id)
         if tag is None:
             raise not_found("charge tag", tag_id)

@@ -11,22 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from chargegrid.api.admin_common import RESPONSES, as_utc, iso, not_found
 from chargegrid.api.auth import scoped_by_method
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events.actors import Scope
-from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import security as security_store
 from chargegrid.store.models import utcnow
 
 router = APIRouter(tags=["Admin: security"], route_class=scoped_by_method(Scope.admin))
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 @router.get(
@@ -38,7 +33,7 @@ def _services(request: Request) -> Services:
     responses=RESPONSES,
 )
 async def security_events(
-    request: Request,
+    services: ServicesDep,
     charge_point_id: str | None = Query(None, alias="chargePointId", max_length=48),
     event_type: str | None = Query(None, alias="type", max_length=50),
     since: datetime | None = Query(None, alias="from"),
@@ -49,7 +44,7 @@ async def security_events(
     since, until = as_utc(since), as_utc(until)
     if since is not None and until is not None and until <= since:
         raise HTTPException(400, "to: must be after from")
-    async with _services(request).db() as db:
+    async with services.db() as db:
         total, rows = await security_store.list_events(
             db,
             charge_point_id=charge_point_id,
@@ -87,8 +82,7 @@ async def security_events(
     "CERTIFICATE_EXPIRY_WINDOW_DAYS) and the PEM.",
     responses=RESPONSES,
 )
-async def certificates(request: Request, cp_id: str = Path(alias="id")) -> list[dict[str, Any]]:
-    services = _services(request)
+async def certificates(services: ServicesDep, cp_id: str = Path(alias="id")) -> list[dict[str, Any]]:
     window = timedelta(days=services.settings.security.certificate_expiry_window_days)
     now = utcnow()
     async with services.db() as db:

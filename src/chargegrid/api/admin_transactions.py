@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from chargegrid.api.admin_common import RESPONSES, as_utc, iso
 from chargegrid.api.auth import scoped_by_method
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events.actors import Scope
 from chargegrid.services import Services
 from chargegrid.store import listings
@@ -74,7 +75,7 @@ def _csv(rows: list[dict[str, Any]]) -> Response:
 
 
 async def _rows(
-    request: Request,
+    services: Services,
     charge_point_id: str | None,
     connector_id: int | None,
     started_from: datetime | None,
@@ -82,7 +83,6 @@ async def _rows(
     limit: int,
     offset: int,
 ) -> list[dict[str, Any]]:
-    services: Services = request.app.state.services
     async with services.db() as db:
         found = await listings.transactions(
             db,
@@ -116,6 +116,7 @@ CSV_CONTENT: dict[int | str, dict[str, Any]] = {
 )
 async def list_transactions(
     request: Request,
+    services: ServicesDep,
     chargePointId: str | None = Query(None),
     connectorId: int | None = Query(None, ge=0),
     from_: datetime | None = Query(None, alias="from"),
@@ -123,7 +124,7 @@ async def list_transactions(
     limit: int = Query(1000, ge=1, le=10000),
     offset: int = Query(0, ge=0),
 ) -> Response:
-    rows = await _rows(request, chargePointId, connectorId, from_, to, limit, offset)
+    rows = await _rows(services, chargePointId, connectorId, from_, to, limit, offset)
     if "text/csv" in request.headers.get("accept", ""):
         return _csv(rows)
     return JSONResponse(rows)
@@ -136,7 +137,7 @@ async def list_transactions(
     responses={**RESPONSES, 200: {"content": {"text/csv": {}}, "description": "CSV rows"}},
 )
 async def list_transactions_csv(
-    request: Request,
+    services: ServicesDep,
     chargePointId: str | None = Query(None),
     connectorId: int | None = Query(None, ge=0),
     from_: datetime | None = Query(None, alias="from"),
@@ -144,4 +145,4 @@ async def list_transactions_csv(
     limit: int = Query(1000, ge=1, le=10000),
     offset: int = Query(0, ge=0),
 ) -> Response:
-    return _csv(await _rows(request, chargePointId, connectorId, from_, to, limit, offset))
+    return _csv(await _rows(services, chargePointId, connectorId, from_, to, limit, offset))

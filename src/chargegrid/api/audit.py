@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
 
 from chargegrid.api.admin_common import RESPONSES, as_utc
 from chargegrid.api.auth import require_scope
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events import audit
 from chargegrid.events.actors import Scope
-from chargegrid.services import Services
 from chargegrid.store.integration_models import AuditEntry
 
 router = APIRouter(tags=["Audit log"], dependencies=[require_scope(Scope.admin)])
@@ -27,7 +27,7 @@ router = APIRouter(tags=["Audit log"], dependencies=[require_scope(Scope.admin)]
     responses=RESPONSES,
 )
 async def list_audit(
-    request: Request,
+    services: ServicesDep,
     actor: str | None = None,
     action: str | None = None,
     chargePointId: str | None = None,
@@ -52,7 +52,6 @@ async def list_audit(
         query = query.where(AuditEntry.time < as_utc(to))
     if before is not None:
         query = query.where(AuditEntry.id < before)
-    services: Services = request.app.state.services
     async with services.db() as db:
         rows = (await db.scalars(query)).all()
     page = rows[:limit]

@@ -24,8 +24,8 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, SecurityScopes
 
+from chargegrid.api.dependencies import get_services
 from chargegrid.events.actors import BOOTSTRAP, ActorKind, Caller, Scope
-from chargegrid.services import Services
 from chargegrid.store import api_keys
 from chargegrid.store import sites as site_store
 from chargegrid.store.models import utcnow
@@ -65,7 +65,7 @@ async def authenticate(request: Request, given: str | None) -> Caller:
         return cached
     if not given:
         raise _unauthorized(f"Missing {API_KEY_HEADER} header: send an API key in it.")
-    services: Services = request.app.state.services
+    services = get_services(request)
     if key_matches(given, services.api_key):
         caller = BOOTSTRAP
     elif not given.startswith(api_keys.KEY_PREFIX):

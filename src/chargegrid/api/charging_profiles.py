@@ -27,8 +27,8 @@ from chargegrid.api.command_http import (
     parse_int,
     run_command,
     send_command,
-    services_of,
 )
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.api.profile_bodies import profile_in_body
 from chargegrid.domain.charging_profiles import ChargingProfile, ProfileRefused, Purpose, check_placement
@@ -52,8 +52,8 @@ PURPOSES = {p.value.lower(): p for p in Purpose} | {
 REPORT_WAIT = 3.0  # seconds GET ?refresh=true waits for the station's ReportChargingProfiles
 
 
-def keeper_of(request: Request) -> ProfileKeeper:
-    keeper = services_of(request).profiles
+def keeper_of(services: ServicesDep) -> ProfileKeeper:
+    keeper = services.profiles
     if keeper is None:
         raise RuntimeError("the smart charging face was not started")
     return keeper

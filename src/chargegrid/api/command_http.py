@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from chargegrid.api.auth import API_KEY_HEADER, UNAUTHORIZED_RESPONSE, is_authenticated, require_scope
+from chargegrid.api.dependencies import get_services
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.events import actors
 from chargegrid.ocpp.commands import Command, Outcome, OutcomeStatus
@@ -55,11 +56,6 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def bad_request(message: str) -> HTTPException:
     return HTTPException(status_code=400, detail=message)
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def command_route(
@@ -111,7 +107,7 @@ async def run_command(
 
 async def send_command(request: Request, charge_point_id: str, command: Command) -> Outcome:
     """The charger's outcome. A `CommandError` (nothing sent) rises to the app's handler (400/500)."""
-    return await services_of(request).commands.execute(charge_point_id, command, actor=actor_of(request))
+    return await get_services(request).commands.execute(charge_point_id, command, actor=actor_of(request))
 
 
 def actor_of(request: Request) -> str | None:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import re
 
-from fastapi import Request
-
-from chargegrid.api.command_http import bad_request, parse_int, services_of
-from chargegrid.ocpp.versions import OcppVersion
+from chargegrid.api.command_http import bad_request, parse_int
+from chargegrid.ocpp.dialects import dialect_for
+from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import inventory as inventory_store
 
 _INFO_CONNECTOR = re.compile(r"connector (\d+)")
 
 
-async def reported_connectors(request: Request, cp: str) -> set[tuple[int, int | None]]:
+async def reported_connectors(services: Services, cp: str) -> set[tuple[int, int | None]]:
     """(EVSE, connector) pairs the station reported; (EVSE, None) for an EVSE known as a whole."""
-    services = services_of(request)
     known: set[tuple[int, int | None]] = set()
     session = services.registry.get(cp)
     if session is not None:
@@ -37,15 +35,15 @@ async def reported_connectors(request: Request, cp: str) -> set[tuple[int, int |
     return known
 
 
-async def check_reported(request: Request, cp: str, evse: int, connector: int | None = None) -> None:
+async def check_reported(services: Services, cp: str, evse: int, connector: int | None = None) -> None:
     """400 unless the station reported EVSE `evse` (and its `connector`, when given).
 
-    Skipped for a 1.6 station (EVSEs are 2.x: its dialect refuses the command, naming the version)
+    Skipped when the station's dialect addresses no EVSEs (1.6: it refuses the command, naming the version)
     and for a station not connected here (the command answers 404 / is forwarded)."""
-    session = services_of(request).registry.get(cp)
-    if session is None or session.version is OcppVersion.v16:
+    session = services.registry.get(cp)
+    if session is None or not dialect_for(session.version).addresses_evses:
         return
-    known = await reported_connectors(request, cp)
+    known = await reported_connectors(services, cp)
     evses = {e for e, _ in known}
     if evse not in evses:
         listed = ", ".join(str(e) for e in sorted(evses)) or "none yet"
@@ -58,7 +56,7 @@ async def check_reported(request: Request, cp: str, evse: int, connector: int | 
         )
 
 
-async def connector_of_evse(request: Request, cp: str, evse: int | None, text: str | None) -> int | None:
+async def connector_of_evse(services: Services, cp: str, evse: int | None, text: str | None) -> int | None:
     """The `?connector=` of a route aimed at EVSE `evse` (None when absent), checked against what the
     station reported."""
     if text is None:
@@ -66,5 +64,5 @@ async def connector_of_evse(request: Request, cp: str, evse: int | None, text: s
     connector = parse_int("connector", text, minimum=1)
     if evse is None:
         raise bad_request("connector needs the EVSE: give the EVSE id in the path as well")
-    await check_reported(request, cp, evse, connector)
+    await check_reported(services, cp, evse, connector)
     return connector

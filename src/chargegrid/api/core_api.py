@@ -29,9 +29,9 @@ from chargegrid.api.command_http import (
     parse_int,
     run_command,
     send_command,
-    services_of,
 )
 from chargegrid.api.connectors import check_reported
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.device_model import store_variables
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.api.profile_bodies import profile_in_body
@@ -91,8 +91,7 @@ STATUS_NUMBERS = {
     responses=UNAUTHORIZED_RESPONSE,
     dependencies=[require_scope(Scope.read)],
 )
-async def status(request: Request, response: Response) -> list[dict[str, Any]]:
-    services = services_of(request)
+async def status(services: ServicesDep, response: Response) -> list[dict[str, Any]]:
     node = services.node_id
     answer = []
     for session in services.registry:  # live state only: no database query
@@ -180,6 +179,7 @@ async def _other_nodes_status(services: Services) -> list[dict[str, Any]]:
 )
 async def reset(
     request: Request,
+    services: ServicesDep,
     cp: str = CP,
     kind: str = "Soft",
     evse: str | None = Query(None, description="2.x: reset only this EVSE"),
@@ -187,7 +187,7 @@ async def reset(
     hard = parse_choice("reset kind", kind, {"soft": False, "onidle": False, "hard": True, "immediate": True})
     evse_id = parse_int("evse", evse, minimum=1) if evse is not None else None
     if evse_id is not None:
-        await check_reported(request, cp, evse_id)
+        await check_reported(services, cp, evse_id)
     return await run_command(request, cp, Reset(hard=hard, evse=evse_id))
 
 
@@ -251,11 +251,13 @@ async def clear_charging_limit(request: Request, cp: str = CP, connector: str = 
     "2.x answer also carries the charger's GetVariables answer under `raw`. A 1.6 answer is kept as "
     "the station's variables (`GET /API/Variables/{chargePointId}`: key, value, readonly).",
 )
-async def get_configuration(request: Request, cp: str = CP, key: str | None = None) -> JSONResponse:
+async def get_configuration(
+    request: Request, services: ServicesDep, cp: str = CP, key: str | None = None
+) -> JSONResponse:
     outcome = await send_command(request, cp, GetConfiguration(keys=(key,) if key else ()))
     configuration = outcome.raw.get("configurationKey") if outcome.raw else None
     if configuration:  # a 1.6 answer: kept as the station's variables (GET /API/Variables)
-        await store_variables(request, cp, device_model.from_configuration(configuration))
+        await store_variables(services, cp, device_model.from_configuration(configuration))
     # The seed answers GetConfiguration with the charger's payload itself, not a status.
     return outcome_response(cp, outcome, outcome.payload)
 
@@ -306,9 +308,10 @@ async def remote_start(
     'there. Answer: {"status": "Accepted" | "Rejected"}.',
     responses={424: {"description": "No open transaction on that connector"}},
 )
-async def remote_stop(request: Request, cp: str = CP, connector: str = CONNECTOR) -> JSONResponse:
+async def remote_stop(
+    request: Request, services: ServicesDep, cp: str = CP, connector: str = CONNECTOR
+) -> JSONResponse:
     connector_id = parse_int("connectorId", connector)
-    services = services_of(request)
     if not is_reachable(services, cp):
         return offline_response(cp)
     async with services.db() as db:

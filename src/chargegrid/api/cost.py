@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from chargegrid.api.auth import require_api_key
-from chargegrid.api.command_http import bad_request, command_route, parse_int, run_command, services_of
+from chargegrid.api.command_http import bad_request, command_route, parse_int, run_command
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.ocpp.commands import CostUpdated
 from chargegrid.store import transactions as tx_store
 
@@ -37,13 +38,14 @@ def _cost(text: str | None) -> float:
 )
 async def cost_updated(
     request: Request,
+    services: ServicesDep,
     cp: str = Path(alias="chargePointId"),
     transaction_id: str = Path(alias="transactionId"),
     total_cost: str | None = Query(None, alias="totalCost"),
 ) -> JSONResponse:
     tx_id = parse_int("transactionId", transaction_id, minimum=1)
     cost = _cost(total_cost)
-    async with services_of(request).db() as db:
+    async with services.db() as db:
         tx = await tx_store.get(db, tx_id)
     if tx is None or tx.charge_point_id != cp:
         raise HTTPException(404, f"transaction {tx_id} of charge point {cp!r} does not exist")

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
 from chargegrid.api.command_http import COMMAND_RESPONSES, send_command
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.reports_view import requested, stored_report
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
 from chargegrid.events.actors import Scope
@@ -75,8 +76,8 @@ async def customer_information(request: Request, cp: str = CP) -> JSONResponse:
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def stored_customer_information(
-    request: Request, cp: str = CP, request_id: str = Path(alias="requestId")
+    services: ServicesDep, cp: str = CP, request_id: str = Path(alias="requestId")
 ) -> dict[str, Any]:
     kind, what = "NotifyCustomerInformation", "customer information"
-    view, found = await stored_report(request, cp, kind, request_id, what)
+    view, found = await stored_report(services, cp, kind, request_id, what)
     return {**view, "data": "".join(part.payload.get("data", "") for part in found.parts)}

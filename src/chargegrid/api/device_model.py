@@ -18,7 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
-from chargegrid.api.command_http import command_route, parse_choice, send_command, services_of
+from chargegrid.api.command_http import command_route, parse_choice, send_command
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.api.reports_view import requested
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
@@ -35,6 +36,7 @@ from chargegrid.ocpp.commands import (
     VariableValue,
 )
 from chargegrid.ocpp.wire import format_time
+from chargegrid.services import Services
 from chargegrid.store import inventory as inventory_store
 from chargegrid.store.device_model_tables import DeviceVariable
 
@@ -141,8 +143,8 @@ def _result(item: dict[str, Any], value_field: str | None) -> dict[str, Any]:
     return result
 
 
-async def store_variables(request: Request, cp: str, updates: list[VariableUpdate]) -> None:
-    writer = services_of(request).edge.writer
+async def store_variables(services: Services, cp: str, updates: list[VariableUpdate]) -> None:
+    writer = services.edge.writer
     await writer.run(cp, lambda db: reports.variable_results(db, cp, updates))
 
 
@@ -158,13 +160,13 @@ async def store_variables(request: Request, cp: str, updates: list[VariableUpdat
     '"statusInfo"}]}, one per entry; the results are stored in the inventory. OCPP 1.6: 400.',
     openapi_extra=body_doc(GetVariablesBody, _GET_EXAMPLE),
 )
-async def get_variables(request: Request, cp: str = CP) -> JSONResponse:
+async def get_variables(request: Request, services: ServicesDep, cp: str = CP) -> JSONResponse:
     body = await read_body(request, GetVariablesBody, "GetVariables", str(_GET_EXAMPLE))
     command = GetVariables(items=tuple(VariableRef(**v.model_dump()) for v in body.variables))
     outcome = await send_command(request, cp, command)
     results = outcome.raw.get("getVariableResult") if outcome.raw else None
     if results:
-        await store_variables(request, cp, device_model.from_get_results(results))
+        await store_variables(services, cp, device_model.from_get_results(results))
     answer = {
         "status": outcome.status.value,
         "results": [_result(r, "attributeValue") for r in results or []],
@@ -184,7 +186,7 @@ async def get_variables(request: Request, cp: str = CP) -> JSONResponse:
     "values are stored in the inventory. OCPP 1.6: 400 (use ChangeConfiguration).",
     openapi_extra=body_doc(SetVariablesBody, _SET_EXAMPLE),
 )
-async def set_variables(request: Request, cp: str = CP) -> JSONResponse:
+async def set_variables(request: Request, services: ServicesDep, cp: str = CP) -> JSONResponse:
     body = await read_body(request, SetVariablesBody, "SetVariables", str(_SET_EXAMPLE))
     items = tuple(VariableValue(**v.model_dump()) for v in body.variables)
     outcome = await send_command(request, cp, SetVariables(items=items))
@@ -204,7 +206,7 @@ async def set_variables(request: Request, cp: str = CP) -> JSONResponse:
             ): i.value
             for i in items
         }
-        await store_variables(request, cp, device_model.from_set_results(results, sent))
+        await store_variables(services, cp, device_model.from_set_results(results, sent))
     answer = {"status": outcome.status.value, "results": [_result(r, None) for r in results or []]}
     return outcome_response(cp, outcome, answer)
 
@@ -244,11 +246,11 @@ def variable_view(row: DeviceVariable) -> dict[str, Any]:
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def stored_variables(
-    request: Request,
+    services: ServicesDep,
     cp: str = CP,
     component: str | None = Query(None, description="Component name, e.g. OCPPCommCtrlr"),
     variable: str | None = Query(None, description="Variable name (1.6: the key)"),
 ) -> dict[str, Any]:
-    async with services_of(request).db() as db:
+    async with services.db() as db:
         rows = await inventory_store.variables(db, cp, component, variable)
     return {"chargePointId": cp, "variables": [variable_view(row) for row in rows]}

@@ -7,22 +7,21 @@ parts of one GetDisplayMessages request, put together).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, require_api_key, require_scope
+from chargegrid.api.auth import require_api_key
 from chargegrid.api.command_http import (
     command_route,
     parse_int,
     run_command,
     send_command,
 )
-from chargegrid.api.reports_view import requested, stored_report
+from chargegrid.api.reports_view import requested, stored_items_route
 from chargegrid.api.request_bodies import CamelBody, body_doc, read_body
-from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
     ClearDisplayMessage,
     GetDisplayMessages,
@@ -114,17 +113,16 @@ async def clear_display_message(
     return await run_command(request, cp, ClearDisplayMessage(message_id=parse_int("messageId", message_id)))
 
 
-@router.get(
+stored_items_route(
+    router,
     "/API/DisplayMessages/{chargePointId}",
-    dependencies=[require_scope(Scope.read)],
+    name="stored_display_messages",
+    kind="NotifyDisplayMessages",
+    what="display messages",
+    item="messageInfo",
+    field="messages",
     summary="The display messages a 2.x station last reported",
     description="The NotifyDisplayMessages parts of one GetDisplayMessages request (default: the newest "
     'request), put together: {"requestId", "complete", "parts", "receivedAt", "messages": [messageInfo '
     "as the station sent it]}. 404 when the station reported none.",
-    responses=UNAUTHORIZED_RESPONSE,
 )
-async def stored_display_messages(
-    request: Request, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
-) -> dict[str, Any]:
-    view, found = await stored_report(request, cp, "NotifyDisplayMessages", request_id, "display messages")
-    return {**view, "messages": found.items("messageInfo")}

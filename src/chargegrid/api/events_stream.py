@@ -13,11 +13,12 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import orjson
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
 from chargegrid.api.auth import UNAUTHORIZED_RESPONSE, CallerDep, filters_by_caller, require_scope
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events import outbox
 from chargegrid.events.actors import Caller, Scope
 from chargegrid.services import Services
@@ -41,7 +42,7 @@ KEEP_ALIVE = 15.0  # seconds: proxies close idle connections
 )
 @filters_by_caller
 async def event_stream(
-    request: Request,
+    services: ServicesDep,
     caller: CallerDep,
     type: str | None = Query(default=None, description="Types or prefixes, comma-separated"),
     chargePointId: str | None = None,
@@ -61,7 +62,6 @@ async def event_stream(
             raise HTTPException(400, f"type {pattern!r} is not an event type or prefix (e.g. transaction.*)")
     if chargePointId is not None and not caller.may_access(chargePointId):
         raise HTTPException(403, f"This API key may not see charge point {chargePointId!r}.")
-    services: Services = request.app.state.services
     if start is None:
         async with services.db() as db:
             start = await db.scalar(select(func.max(OutboxEvent.position))) or 0

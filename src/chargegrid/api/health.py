@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from chargegrid.services import Services
+from chargegrid.api.dependencies import ServicesDep
 
 router = APIRouter(tags=["probes"])
 
 
 @router.get("/health", summary="Which node answered; database and Redis reachability")
-async def health(request: Request) -> JSONResponse:
-    services: Services = request.app.state.services
+async def health(services: ServicesDep) -> JSONResponse:
     answer: dict[str, Any] = {
         "status": "ok",
         "node": services.node_id,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import Field, field_validator
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, as_utc, iso, not_found
 from chargegrid.api.auth import CallerDep, require_scope
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events import audit
 from chargegrid.events.actors import Scope
-from chargegrid.services import Services
 from chargegrid.store import api_keys
 from chargegrid.store.integration_models import ApiKey
 from chargegrid.store.models import utcnow
@@ -54,11 +54,6 @@ def view(row: ApiKey) -> dict[str, Any]:
     }
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 @router.post(
     "/API/Keys",
     status_code=201,
@@ -66,8 +61,8 @@ def _services(request: Request) -> Services:
     description="Answers the key itself in `key`, once: only its hash is stored. Send it as X-API-Key.",
     responses=RESPONSES,
 )
-async def create_key(request: Request, body: KeyCreate, caller: CallerDep) -> dict[str, Any]:
-    async with _services(request).db.begin() as db:
+async def create_key(services: ServicesDep, body: KeyCreate, caller: CallerDep) -> dict[str, Any]:
+    async with services.db.begin() as db:
         row, key = await api_keys.create(
             db,
             body.name,
@@ -84,8 +79,8 @@ async def create_key(request: Request, body: KeyCreate, caller: CallerDep) -> di
 
 
 @router.get("/API/Keys", summary="List API keys (without secrets)", responses=RESPONSES)
-async def list_keys(request: Request, includeRevoked: bool = False) -> list[dict[str, Any]]:
-    async with _services(request).db() as db:
+async def list_keys(services: ServicesDep, includeRevoked: bool = False) -> list[dict[str, Any]]:
+    async with services.db() as db:
         return [view(row) for row in await api_keys.listing(db, include_revoked=includeRevoked)]
 
 
@@ -96,8 +91,8 @@ async def list_keys(request: Request, includeRevoked: bool = False) -> list[dict
     description="Takes effect at once on every node: keys are checked against the database on each request.",
     responses=RESPONSES,
 )
-async def revoke_key(request: Request, caller: CallerDep, key_id: str = Path(alias="keyId")) -> Response:
-    async with _services(request).db.begin() as db:
+async def revoke_key(services: ServicesDep, caller: CallerDep, key_id: str = Path(alias="keyId")) -> Response:
+    async with services.db.begin() as db:
         row = await api_keys.revoke(db, key_id)
         if row is None:
             raise not_found("API key", key_id)

@@ -7,15 +7,13 @@ standard error, so `KEY=$(chargegrid key add billing --scope read)` works.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from chargegrid.database_cli import database_options, run_in_transaction, usage
 from chargegrid.events.actors import Scope
 
-T = TypeVar("T")
 SCOPES = [s.value for s in Scope]
 
 
@@ -41,14 +39,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--charge-point", action="append", metavar="ID", help="only this charge point (repeat for several)"
     )
     add.add_argument("--expires", metavar="TIME", help="ISO 8601 expiry, e.g. 2030-01-31T00:00:00Z")
-    _database_options(add)
+    database_options(add)
     add.set_defaults(func=cmd_key_add)
 
     listing = actions.add_parser(
         "list", help="list the keys (never their secrets)", description="List keys with prefix and last use."
     )
     listing.add_argument("--all", action="store_true", help="include revoked keys")
-    _database_options(listing)
+    database_options(listing)
     listing.set_defaults(func=cmd_key_list)
 
     revoke = actions.add_parser(
@@ -57,41 +55,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Revoke a key by its id (see `chargegrid key list`).",
     )
     revoke.add_argument("key_id", metavar="ID", help="the key's id, e.g. k_0123456789ab")
-    _database_options(revoke)
+    database_options(revoke)
     revoke.set_defaults(func=cmd_key_revoke)
 
-    key.set_defaults(func=lambda args: _usage(key))
-
-
-def _database_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
-    parser.add_argument("--database-url", help="overrides CHARGEGRID_DATABASE_URL")
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
-
-
-def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[T]]) -> T:
-    from chargegrid.cli import _configure_logging, _settings
-    from chargegrid.store import migrate
-    from chargegrid.store.database import create_engine, session_factory
-
-    settings = _settings(args, database_url=args.database_url)
-    _configure_logging("warning")
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            await migrate.upgrade(engine)
-            sessions = session_factory(engine)
-            async with sessions.begin() as db:
-                return await work(db)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    key.set_defaults(func=lambda args: usage(key))
 
 
 def cmd_key_add(args: argparse.Namespace) -> int:
@@ -130,7 +97,7 @@ def cmd_key_add(args: argparse.Namespace) -> int:
         )
         return row, key
 
-    row, key = _run(args, work)
+    row, key = run_in_transaction(args, work)
     print(key)
     print(
         f"made key {row.id} ({row.prefix}…) named {name!r} with scopes {', '.join(row.scopes)}; "
@@ -146,7 +113,7 @@ def cmd_key_list(args: argparse.Namespace) -> int:
     async def work(db: Any) -> list[Any]:
         return list(await api_keys.listing(db, include_revoked=args.all))
 
-    rows = _run(args, work)
+    rows = run_in_transaction(args, work)
     if not rows:
         print("no API keys (make one with `chargegrid key add NAME --scope read`)", file=sys.stderr)
         return 0
@@ -173,7 +140,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
         audit.record(db, operator, "api_key.revoke", target=row.id, details={"name": row.name})
         return True
 
-    if not _run(args, work):
+    if not run_in_transaction(args, work):
         print(f"chargegrid: no key with id {args.key_id!r} (see `chargegrid key list`).", file=sys.stderr)
         return 1
     print(f"revoked key {args.key_id}: it is refused from now on", file=sys.stderr)

@@ -7,12 +7,13 @@ from collections import Counter as Tally
 from collections.abc import Iterator
 from datetime import timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.metrics import REGISTRY
 from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.store import security as security_store
@@ -59,8 +60,7 @@ class _Expiring(Collector):
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
-    services = request.app.state.services
+async def metrics(services: ServicesDep) -> Response:
     window = timedelta(days=services.settings.security.certificate_expiry_window_days)
     async with services.db() as db:
         expiring = await security_store.expiring(db, utcnow() + window)

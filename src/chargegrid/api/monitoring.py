@@ -17,10 +17,10 @@ from chargegrid.api.command_http import (
     parse_int,
     run_command,
     send_command,
-    services_of,
 )
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.device_model import TargetBody
-from chargegrid.api.reports_view import requested, stored_report, with_results
+from chargegrid.api.reports_view import requested, stored_items_route, with_results
 from chargegrid.api.request_bodies import CAMEL, CamelBody, body_doc, read_body
 from chargegrid.events.actors import Scope
 from chargegrid.ocpp.commands import (
@@ -156,20 +156,19 @@ async def get_monitoring_report(request: Request, cp: str = CP) -> JSONResponse:
     return requested(cp, await send_command(request, cp, command), command.request_id)
 
 
-@router.get(
+stored_items_route(
+    router,
     "/API/Monitoring/{chargePointId}",
-    dependencies=[require_scope(Scope.read)],
+    name="stored_monitors",
+    kind="NotifyMonitoringReport",
+    what="monitors",
+    item="monitor",
+    field="monitors",
     summary="The monitors a 2.x station last reported",
     description="The NotifyMonitoringReport parts of one request (default: the newest), put together: "
     '{"requestId", "complete", "parts", "receivedAt", "monitors": [{"component", "variable", '
     '"variableMonitoring": [{"id", "transaction", "value", "type", "severity"}]}]}. 404 when none.',
-    responses=UNAUTHORIZED_RESPONSE,
 )
-async def stored_monitors(
-    request: Request, cp: str = CP, request_id: str | None = Query(None, alias="requestId")
-) -> dict[str, Any]:
-    view, found = await stored_report(request, cp, "NotifyMonitoringReport", request_id, "monitors")
-    return {**view, "monitors": found.items("monitor")}
 
 
 @router.get(
@@ -182,14 +181,14 @@ async def stored_monitors(
     responses=UNAUTHORIZED_RESPONSE,
 )
 async def device_events(
-    request: Request,
+    services: ServicesDep,
     cp: str = CP,
     component: str | None = Query(None),
     variable: str | None = Query(None),
     limit: str | None = Query(None),
 ) -> dict[str, Any]:
     count = min(parse_int("limit", limit, minimum=1, default=100), 1000)
-    async with services_of(request).db() as db:
+    async with services.db() as db:
         stored = await events_store.events_of(db, cp, "NotifyEvent")
     events = []
     for event in stored:

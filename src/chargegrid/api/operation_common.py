@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chargegrid.api.admin_common import iso
-from chargegrid.api.command_http import services_of
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store.operation_models import ChargerRequest
 
 
-async def _db(request: Request) -> AsyncIterator[AsyncSession]:
-    async with services_of(request).db() as db:
+async def _db(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.db() as db:
         yield db
 
 

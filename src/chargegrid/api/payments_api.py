@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from chargegrid.api.auth import require_scope
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.domain.payments import to_decimal
 from chargegrid.events.actors import Scope
 from chargegrid.payments import checkout, settlement, sweeper, webhooks
@@ -48,8 +49,7 @@ class CancelRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-def _payments(request: Request) -> PaymentService:
-    services: Services = request.app.state.services
+def _payments(services: Services) -> PaymentService:
     if services.payments is None:
         raise PaymentError(
             503, "PaymentsDisabled", "payments are off: set CHARGEGRID_STRIPE__API_KEY to enable them"
@@ -98,10 +98,10 @@ def reservation_view(res: PaymentReservation) -> dict[str, Any]:
 
 
 @router.post("/Create", dependencies=keyed)
-async def create(body: CreateRequest, request: Request) -> Any:
+async def create(body: CreateRequest, services: ServicesDep) -> Any:
     try:
         res = await checkout.create(
-            _payments(request), body.charge_point_id, body.connector_id, body.charge_tag_id
+            _payments(services), body.charge_point_id, body.connector_id, body.charge_tag_id
         )
     except PaymentError as e:
         return _error(e)
@@ -116,28 +116,28 @@ async def create(body: CreateRequest, request: Request) -> Any:
 
 
 @router.post("/Confirm", dependencies=keyed)
-async def confirm(body: ConfirmRequest, request: Request) -> Any:
+async def confirm(body: ConfirmRequest, services: ServicesDep) -> Any:
     try:
-        status = await _payments(request).confirm(body.reservation_id, body.checkout_session_id)
+        status = await _payments(services).confirm(body.reservation_id, body.checkout_session_id)
     except PaymentError as e:
         return _error(e)
     return {"status": status}
 
 
 @router.post("/Cancel", dependencies=keyed)
-async def cancel(body: CancelRequest, request: Request) -> Any:
+async def cancel(body: CancelRequest, services: ServicesDep) -> Any:
     try:
-        res = await _payments(request).cancel(body.reservation_id, body.reason)
+        res = await _payments(services).cancel(body.reservation_id, body.reason)
     except PaymentError as e:
         return _error(e)
     return {"status": res.state, "reservation": reservation_view(res)}
 
 
 @router.post("/Webhook")
-async def webhook(request: Request) -> Any:
+async def webhook(request: Request, services: ServicesDep) -> Any:
     """Stripe's deliveries: no API key, the Stripe-Signature header authenticates them."""
     try:
-        service = _payments(request)
+        service = _payments(services)
     except PaymentError as e:
         return _error(e)
     body = await request.body()
@@ -154,9 +154,9 @@ async def webhook(request: Request) -> Any:
     description="A session whose meter data was implausible is held, not captured. Settle it as "
     "computed (capture `finalAmountCents`, or release when nothing is owed). 409 when not held.",
 )
-async def settle_held(reservation_id: str, request: Request) -> Any:
+async def settle_held(reservation_id: str, services: ServicesDep) -> Any:
     try:
-        res = await settlement.resolve_hold(_payments(request), reservation_id, release=False)
+        res = await settlement.resolve_hold(_payments(services), reservation_id, release=False)
     except PaymentError as e:
         return _error(e)
     return {"status": res.state, "reservation": reservation_view(res)}
@@ -168,18 +168,18 @@ async def settle_held(reservation_id: str, request: Request) -> Any:
     summary="Release a held session",
     description="Release the whole authorisation of a held session (nothing is charged). 409 when not held.",
 )
-async def release_held(reservation_id: str, request: Request) -> Any:
+async def release_held(reservation_id: str, services: ServicesDep) -> Any:
     try:
-        res = await settlement.resolve_hold(_payments(request), reservation_id, release=True)
+        res = await settlement.resolve_hold(_payments(services), reservation_id, release=True)
     except PaymentError as e:
         return _error(e)
     return {"status": res.state, "reservation": reservation_view(res)}
 
 
 @router.get("/{reservation_id}", dependencies=keyed)
-async def get_reservation(reservation_id: str, request: Request) -> Any:
+async def get_reservation(reservation_id: str, services: ServicesDep) -> Any:
     try:
-        return reservation_view(await _payments(request).get(reservation_id))
+        return reservation_view(await _payments(services).get(reservation_id))
     except PaymentError as e:
         return _error(e)
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
 from chargegrid.api.auth import scoped_by_method
-from chargegrid.api.command_http import services_of
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.domain.sites import SiteDefinition
 from chargegrid.events.actors import Scope
 from chargegrid.services import Services
@@ -26,8 +26,8 @@ from chargegrid.store import sites as site_store
 router = APIRouter(tags=["Sites (load management)"], route_class=scoped_by_method(Scope.admin))
 
 
-def manager_of(request: Request) -> LoadManager:
-    manager = services_of(request).load_manager
+def manager_of(services: ServicesDep) -> LoadManager:
+    manager = services.load_manager
     if manager is None:
         raise RuntimeError("the sites face was not started")
     return manager
@@ -45,9 +45,9 @@ def _conflict(manager: LoadManager, site: SiteDefinition) -> None:
             )
 
 
-async def _save(request: Request, manager: LoadManager, site: SiteDefinition, *, create: bool) -> bool:
+async def _save(services: Services, manager: LoadManager, site: SiteDefinition, *, create: bool) -> bool:
     _conflict(manager, site)
-    async with services_of(request).db() as db:
+    async with services.db() as db:
         exists = await site_store.get(db, site.id) is not None
         if create and exists:
             raise HTTPException(409, f"site {site.id!r} exists: PUT /API/Sites/{site.id} replaces it")
@@ -64,21 +64,21 @@ def _shown(manager: LoadManager, site: SiteDefinition) -> dict[str, Any]:
 
 
 @router.post("/API/Sites", status_code=201, summary="Create a site")
-async def create_site(request: Request, site: SiteDefinition, manager: ManagerDep) -> Any:
-    await _save(request, manager, site, create=True)
+async def create_site(services: ServicesDep, site: SiteDefinition, manager: ManagerDep) -> Any:
+    await _save(services, manager, site, create=True)
     return JSONResponse(_shown(manager, site), 201)
 
 
 @router.get("/API/Sites", summary="Every site")
-async def list_sites(request: Request, manager: ManagerDep) -> Any:
-    async with services_of(request).db() as db:
+async def list_sites(services: ServicesDep, manager: ManagerDep) -> Any:
+    async with services.db() as db:
         sites = await site_store.all_sites(db)
     return [_shown(manager, site) for site in sites]
 
 
 @router.get("/API/Sites/{site_id}", summary="A site: its limit now, the allocation and the measured draw")
-async def get_site(request: Request, site_id: str, manager: ManagerDep) -> Any:
-    async with services_of(request).db() as db:
+async def get_site(services: ServicesDep, site_id: str, manager: ManagerDep) -> Any:
+    async with services.db() as db:
         site = await site_store.get(db, site_id)
     if site is None:
         raise HTTPException(404, f"no site {site_id!r}")
@@ -86,18 +86,18 @@ async def get_site(request: Request, site_id: str, manager: ManagerDep) -> Any:
 
 
 @router.put("/API/Sites/{site_id}", summary="Replace a site's definition (re-allocates at once)")
-async def replace_site(request: Request, site_id: str, site: SiteDefinition, manager: ManagerDep) -> Any:
+async def replace_site(services: ServicesDep, site_id: str, site: SiteDefinition, manager: ManagerDep) -> Any:
     if site.id != site_id:
         raise HTTPException(400, f"id: the body's id {site.id!r} differs from the path's {site_id!r}")
-    await _save(request, manager, site, create=False)
+    await _save(services, manager, site, create=False)
     return _shown(manager, site)
 
 
 @router.delete(
     "/API/Sites/{site_id}", status_code=204, summary="Delete a site (its chargers keep their limits)"
 )
-async def delete_site(request: Request, site_id: str, manager: ManagerDep) -> None:
-    async with services_of(request).db() as db:
+async def delete_site(services: ServicesDep, site_id: str, manager: ManagerDep) -> None:
+    async with services.db() as db:
         if not await site_store.delete(db, site_id):
             raise HTTPException(404, f"no site {site_id!r}")
         await db.commit()

@@ -25,9 +25,9 @@ from chargegrid.api.command_http import (
     parse_time,
     run_command,
     send_command,
-    services_of,
 )
 from chargegrid.api.connectors import connector_of_evse
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.outcomes import outcome_response
 from chargegrid.ocpp.commands import (
     CancelReservation,
@@ -83,6 +83,7 @@ def register(router: APIRouter) -> None:
     )
     async def trigger_message(
         request: Request,
+        services: ServicesDep,
         cp: str = CP,
         message: str = Path(),
         connectorId: str | None = None,
@@ -90,7 +91,7 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         # camelCase: a path parameter on the long route, an (undocumented) query one on the short
         connector_id = parse_int("connectorId", connectorId) if connectorId is not None else None
-        evse_connector = await connector_of_evse(request, cp, connector_id, connector)
+        evse_connector = await connector_of_evse(services, cp, connector_id, connector)
         command = TriggerMessage(message=message, connector=connector_id, evse_connector=evse_connector)
         return await run_command(request, cp, command)
 
@@ -106,6 +107,7 @@ def register(router: APIRouter) -> None:
     )
     async def change_availability(
         request: Request,
+        services: ServicesDep,
         cp: str = CP,
         connector: str = CONNECTOR,
         availability: str = Path(),
@@ -113,7 +115,7 @@ def register(router: APIRouter) -> None:
     ) -> JSONResponse:
         connector_id = parse_int("connectorId", connector)
         operative = parse_choice("availability", availability, {"operative": True, "inoperative": False})
-        within = await connector_of_evse(request, cp, connector_id, evse_connector)
+        within = await connector_of_evse(services, cp, connector_id, evse_connector)
         command = ChangeAvailability(connector=connector_id, operative=operative, evse_connector=within)
         return await run_command(request, cp, command)
 
@@ -160,6 +162,7 @@ def register(router: APIRouter) -> None:
     )
     async def reserve_now(
         request: Request,
+        services: ServicesDep,
         cp: str = CP,
         connector: str = CONNECTOR,
         id_tag: str = Path(alias="idTag"),
@@ -167,7 +170,7 @@ def register(router: APIRouter) -> None:
         reservation_id: str | None = Query(None, alias="reservationId"),
         connector_type: str | None = Query(None, alias="connectorType", description="2.x only, e.g. cType2"),
     ) -> JSONResponse:
-        async with services_of(request).db() as db:
+        async with services.db() as db:
             group = await charge_tags.group_of(db, id_tag)
         command = ReserveNow(
             connector=parse_int("connectorId", connector),

@@ -10,15 +10,15 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field, field_validator
 from sqlalchemy import func, select
 
 from chargegrid.api.admin_common import RESPONSES, StrictModel, iso, not_found
 from chargegrid.api.auth import CallerDep, require_scope
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events import audit, outbox, signing
 from chargegrid.events.actors import Scope
-from chargegrid.services import Services
 from chargegrid.store.integration_models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 router = APIRouter(tags=["Webhooks"], dependencies=[require_scope(Scope.admin)])
@@ -86,11 +86,6 @@ def view(sub: WebhookSubscription) -> dict[str, Any]:
     }
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 @router.post(
     "/API/Webhooks",
     status_code=201,
@@ -98,9 +93,9 @@ def _services(request: Request) -> Services:
     description="Answers the subscription with its `secret` (shown only here). Event types: " + KNOWN + ".",
     responses=RESPONSES,
 )
-async def create_webhook(request: Request, body: WebhookCreate, caller: CallerDep) -> dict[str, Any]:
+async def create_webhook(services: ServicesDep, body: WebhookCreate, caller: CallerDep) -> dict[str, Any]:
     secret = body.secret or signing.new_secret()
-    async with _services(request).db.begin() as db:
+    async with services.db.begin() as db:
         top = await db.scalar(select(func.max(OutboxEvent.position))) or 0
         sub = WebhookSubscription(
             id=f"wh_{uuid.uuid4().hex[:12]}",
@@ -120,15 +115,15 @@ async def create_webhook(request: Request, body: WebhookCreate, caller: CallerDe
 
 
 @router.get("/API/Webhooks", summary="List webhook subscriptions", responses=RESPONSES)
-async def list_webhooks(request: Request) -> list[dict[str, Any]]:
-    async with _services(request).db() as db:
+async def list_webhooks(services: ServicesDep) -> list[dict[str, Any]]:
+    async with services.db() as db:
         rows = (await db.scalars(select(WebhookSubscription).order_by(WebhookSubscription.created_at))).all()
     return [view(sub) for sub in rows]
 
 
 @router.get("/API/Webhooks/{webhookId}", summary="One webhook subscription", responses=RESPONSES)
-async def get_webhook(request: Request, sub_id: str = SUB_ID) -> dict[str, Any]:
-    async with _services(request).db() as db:
+async def get_webhook(services: ServicesDep, sub_id: str = SUB_ID) -> dict[str, Any]:
+    async with services.db() as db:
         sub = await db.get(WebhookSubscription, sub_id)
     if sub is None:
         raise not_found("webhook", sub_id)
@@ -143,9 +138,9 @@ async def get_webhook(request: Request, sub_id: str = SUB_ID) -> dict[str, Any]:
     responses=RESPONSES,
 )
 async def update_webhook(
-    request: Request, body: WebhookUpdate, caller: CallerDep, sub_id: str = SUB_ID
+    services: ServicesDep, body: WebhookUpdate, caller: CallerDep, sub_id: str = SUB_ID
 ) -> dict[str, Any]:
-    async with _services(request).db.begin() as db:
+    async with services.db.begin() as db:
         sub = await db.get(WebhookSubscription, sub_id)
         if sub is None:
             raise not_found("webhook", sub_id)
@@ -165,7 +160,7 @@ async def update_webhook(
         if "secret" in changed:
             details["secret"] = "changed"
         audit.record(db, caller, "webhook.update", target=sub_id, details=details)
-    events = _services(request).events
+    events = services.events
     if events is not None:
         events.worker.poke()
     return view(sub)
@@ -174,8 +169,8 @@ async def update_webhook(
 @router.delete(
     "/API/Webhooks/{webhookId}", status_code=204, summary="Delete a subscription", responses=RESPONSES
 )
-async def delete_webhook(request: Request, caller: CallerDep, sub_id: str = SUB_ID) -> Response:
-    async with _services(request).db.begin() as db:
+async def delete_webhook(services: ServicesDep, caller: CallerDep, sub_id: str = SUB_ID) -> Response:
+    async with services.db.begin() as db:
         sub = await db.get(WebhookSubscription, sub_id)
         if sub is None:
             raise not_found("webhook", sub_id)
@@ -192,9 +187,9 @@ async def delete_webhook(request: Request, caller: CallerDep, sub_id: str = SUB_
     responses=RESPONSES,
 )
 async def list_deliveries(
-    request: Request, sub_id: str = SUB_ID, limit: int = Query(default=100, ge=1, le=1000)
+    services: ServicesDep, sub_id: str = SUB_ID, limit: int = Query(default=100, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
-    async with _services(request).db() as db:
+    async with services.db() as db:
         if await db.get(WebhookSubscription, sub_id) is None:
             raise not_found("webhook", sub_id)
         rows = (

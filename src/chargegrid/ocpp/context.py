@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +19,9 @@ from chargegrid.ocpp.sessions import SessionRegistry
 from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.store.writer import BatchedWriter
 
+if TYPE_CHECKING:  # the commands import the edge's modules, which import this one
+    from chargegrid.ocpp.commands import Commands
+
 
 @dataclass
 class EdgeContext:
@@ -27,6 +31,8 @@ class EdgeContext:
     message_log: MessageLog
     writer: BatchedWriter
     last_seen: LastSeen
+    # What the edge itself sends (CertificateSigned after a SignCertificate), the way every face does.
+    commands: Commands
     hooks: Hooks = field(default_factory=Hooks)
     throttle: AuthThrottle = field(default_factory=AuthThrottle)
     trust: Trust = field(default_factory=Trust)

@@ -33,6 +33,7 @@ class MessageLog:
         self._retention = retention_days
         self._rows: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
         # Whether this node prunes now (a cluster prunes once per network; see cluster/jobs.py).
@@ -90,11 +91,14 @@ class MessageLog:
         await self.flush()
 
     async def flush(self) -> None:
-        while self._rows:
-            rows, self._rows = self._rows[:_BATCH], self._rows[_BATCH:]
-            async with self._uow() as db:
-                await _write(db, rows)
-                await db.commit()
+        """Write what is recorded so far; returns once it is committed, also when the background task
+        had already taken some of it (the lock: a caller's flush waits for that write, not past it)."""
+        async with self._flushing:
+            while self._rows:
+                rows, self._rows = self._rows[:_BATCH], self._rows[_BATCH:]
+                async with self._uow() as db:
+                    await _write(db, rows)
+                    await db.commit()
 
     async def _run(self) -> None:
         pruned_at = utcnow() - timedelta(days=1)

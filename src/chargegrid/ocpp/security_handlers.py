@@ -18,8 +18,8 @@ import orjson
 from chargegrid.domain import security_events as kinds
 from chargegrid.domain import stations
 from chargegrid.metrics import CRITICAL_SECURITY_EVENTS
-from chargegrid.ocpp.rpc import CallTimeout, ChargerError, Payload, SessionClosed
-from chargegrid.ocpp.versions import OcppVersion
+from chargegrid.ocpp.commands import CertificateSigned, OutcomeStatus
+from chargegrid.ocpp.rpc import Payload
 from chargegrid.ocpp.wire import Handlers, parse_time
 from chargegrid.security.certificate_authority import CsrRejected, check_csr
 from chargegrid.store import Db
@@ -96,16 +96,19 @@ async def _sign(h: Handlers, csr_pem: str, certificate_type: str) -> str | None:
 
 
 async def _send_signed(h: Handlers, chain: str, certificate_type: str) -> None:
-    payload: Payload = {"certificateChain": chain}
-    if h.session.version is not OcppVersion.v16:
-        payload["certificateType"] = certificate_type
-    try:
-        answer = await h.session.rpc.call("CertificateSigned", payload)
-    except (CallTimeout, ChargerError, SessionClosed) as exc:
-        log.warning("CertificateSigned to %r failed: %s", h.cp_id, exc)
+    signed = CertificateSigned(
+        certificate_chain=chain,
+        certificate_type="V2GCertificate"
+        if certificate_type == "V2GCertificate"
+        else "ChargingStationCertificate",
+    )
+    outcome = await h.ctx.commands.execute(h.cp_id, signed)
+    if outcome.status is OutcomeStatus.Accepted:
         return
-    if answer.get("status") != "Accepted":
-        await _record_event(h, "CertificateSignedRejected", orjson.dumps(answer).decode()[:500])
+    if outcome.raw is None:  # no answer: timeout, CallError, a schema-breaking answer, disconnected
+        log.warning("CertificateSigned to %r failed: %s", h.cp_id, outcome.description or outcome.status)
+        return
+    await _record_event(h, "CertificateSignedRejected", orjson.dumps(outcome.raw).decode()[:500])
 
 
 async def sign_certificate_16(h: Handlers, p: Payload) -> Payload:

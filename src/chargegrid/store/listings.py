@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from chargegrid.store import Db
 from chargegrid.store.models import ChargeTag, Transaction
+from chargegrid.store.time_window import within
 
 
 async def charge_tags(db: Db) -> Sequence[ChargeTag]:
@@ -26,14 +27,12 @@ async def transactions(
     offset: int = 0,
 ) -> Sequence[Transaction]:
     """Newest first; `started_from` ≤ start time < `started_before`."""
-    query = select(Transaction)
-    if charge_point_id is not None:
-        query = query.where(Transaction.charge_point_id == charge_point_id)
-    if connector_id is not None:
-        query = query.where(Transaction.connector_id == connector_id)
-    if started_from is not None:
-        query = query.where(Transaction.start_time >= started_from)
-    if started_before is not None:
-        query = query.where(Transaction.start_time < started_before)
+    query = within(
+        select(Transaction),
+        [(Transaction.charge_point_id, charge_point_id), (Transaction.connector_id, connector_id)],
+        Transaction.start_time,
+        started_from,
+        started_before,
+    )
     query = query.order_by(Transaction.start_time.desc(), Transaction.id.desc()).limit(limit).offset(offset)
     return (await db.scalars(query)).all()

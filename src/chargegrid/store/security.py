@@ -11,6 +11,7 @@ from sqlalchemy import Table, func, insert, select
 from chargegrid.store import Db
 from chargegrid.store.models import utcnow
 from chargegrid.store.security_models import IssuedCertificate, SecurityEvent
+from chargegrid.store.time_window import within
 from chargegrid.store.writer import defer
 
 _INSERT_EVENT = insert(cast(Table, SecurityEvent.__table__))
@@ -54,15 +55,13 @@ async def list_events(
     limit: int = 100,
 ) -> tuple[int, Sequence[SecurityEvent]]:
     """(total matching, one page newest first)."""
-    query = select(SecurityEvent)
-    if charge_point_id is not None:
-        query = query.where(SecurityEvent.charge_point_id == charge_point_id)
-    if event_type is not None:
-        query = query.where(SecurityEvent.type == event_type)
-    if since is not None:
-        query = query.where(SecurityEvent.timestamp >= since)
-    if until is not None:
-        query = query.where(SecurityEvent.timestamp < until)
+    query = within(
+        select(SecurityEvent),
+        [(SecurityEvent.charge_point_id, charge_point_id), (SecurityEvent.type, event_type)],
+        SecurityEvent.timestamp,
+        since,
+        until,
+    )
     total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(SecurityEvent.timestamp.desc(), SecurityEvent.id.desc()).offset(offset).limit(limit)
     return total, (await db.scalars(page)).all()

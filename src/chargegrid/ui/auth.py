@@ -30,9 +30,9 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.responses import PlainTextResponse, RedirectResponse
 
+from chargegrid.api.dependencies import get_services
 from chargegrid.config import Settings
 from chargegrid.events.actors import ActorKind, Caller
-from chargegrid.services import Services
 from chargegrid.store import users as users_store
 from chargegrid.ui.words import N_
 
@@ -116,17 +116,12 @@ def decode(secret: bytes, token: str) -> WebSession | None:
         return None
 
 
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 def web_session(request: Request) -> WebSession:
     """This request's session: the cookie's if it is valid and fresh, else a new anonymous one."""
     cached = getattr(request.state, "web_session", None)
     if cached is not None:
         return cached
-    settings = services_of(request).settings
+    settings = get_services(request).settings
     now = time.time()
     session = decode(session_secret(settings), request.cookies.get(COOKIE, ""))
     if session is not None:
@@ -152,7 +147,7 @@ def start_login(request: Request, user_id: int) -> None:
 
 def logout(request: Request) -> None:
     old = web_session(request)
-    settings = services_of(request).settings
+    settings = get_services(request).settings
     now = time.time()
     _revoked[old.sid] = now + settings.ui.session_max_hours * 3600
     for sid, until in list(_revoked.items()):
@@ -165,7 +160,7 @@ def _store_cookie(request: Request, response: Response) -> None:
     session = getattr(request.state, "web_session", None)
     if session is None:
         return
-    settings = services_of(request).settings
+    settings = get_services(request).settings
     response.set_cookie(
         COOKIE,
         encode(session_secret(settings), session),
@@ -243,7 +238,7 @@ async def viewer(request: Request, *, need: str = "viewer") -> Viewer:
     session = web_session(request)
     user = None
     if session.user_id is not None:
-        async with services_of(request).db() as db:
+        async with get_services(request).db() as db:
             user = await users_store.get(db, session.user_id)
     if user is None:
         if _is_fetch(request):

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
+from chargegrid.api.dependencies import get_services
 from chargegrid.ui import auth, i18n, words
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -118,7 +119,7 @@ def render(
     viewer: auth.Viewer | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    services = auth.services_of(request)
+    services = get_services(request)
     reader = reader_of(request, viewer)
     values: dict[str, Any] = {
         "request": request,

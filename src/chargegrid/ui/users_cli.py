@@ -7,16 +7,15 @@ Passwords are asked twice on the terminal, or read from the first line of stdin 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
+
+from chargegrid.database_cli import database_options, run_in_transaction, usage
 
 MIN_PASSWORD = 8
 ROLES = ("admin", "operator", "viewer")
-
-T = TypeVar("T")
 
 
 class _Refused(Exception):
@@ -33,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = user.add_subparsers(dest="user_command", metavar="ACTION")
 
     listing = actions.add_parser("list", help="list the users and their roles", description="List the users.")
-    _common(listing)
+    database_options(listing)
     listing.set_defaults(func=cmd_user_list)
 
     add = actions.add_parser(
@@ -45,18 +44,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--role", choices=ROLES, help="admin, operator or viewer (default viewer)")
     add.add_argument("--admin", action="store_true", help="the same as --role admin")
     _password_stdin(add)
-    _common(add)
+    database_options(add)
     add.set_defaults(func=cmd_user_add)
 
     remove = actions.add_parser("remove", help="delete a user", description="Delete a UI user.")
     remove.add_argument("name", metavar="NAME")
-    _common(remove)
+    database_options(remove)
     remove.set_defaults(func=cmd_user_remove)
 
     role = actions.add_parser("role", help="change a user's role", description="Change a user's role.")
     role.add_argument("name", metavar="NAME")
     role.add_argument("role", choices=ROLES, help="the new role")
-    _common(role)
+    database_options(role)
     role.set_defaults(func=cmd_user_role)
 
     password = actions.add_parser(
@@ -66,15 +65,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     password.add_argument("name", metavar="NAME")
     _password_stdin(password)
-    _common(password)
+    database_options(password)
     password.set_defaults(func=cmd_user_password)
 
-    user.set_defaults(func=lambda args: _usage(user))
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML settings file")
-    parser.add_argument("--database-url", help="overrides CHARGEGRID_DATABASE_URL")
+    user.set_defaults(func=lambda args: usage(user))
 
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
@@ -83,11 +77,6 @@ def _password_stdin(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the password from the first line of standard input",
     )
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def _say(text: str) -> None:
@@ -125,32 +114,9 @@ def _new_password(args: argparse.Namespace) -> str | None:
     return password
 
 
-def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work(db_session_in_a_transaction)` against the configured (and migrated) database."""
-    from chargegrid.cli import _configure_logging, _settings
-
-    settings = _settings(args, database_url=args.database_url)
-    _configure_logging("warning")
-
-    async def main() -> T:
-        from chargegrid.store import migrate
-        from chargegrid.store.database import create_engine, session_factory
-
-        engine = create_engine(settings.database_url)
-        try:
-            await migrate.upgrade(engine)
-            db: Any = session_factory(engine)
-            async with db.begin() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
-
-
 def _finish(args: argparse.Namespace, work: Callable[[Any], Awaitable[str]]) -> int:
     try:
-        done = _run(args, work)
+        done = run_in_transaction(args, work)
     except _Refused as exc:
         _say(str(exc))
         return 1
@@ -173,7 +139,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     async def work(db: Any) -> list[tuple[str, str]]:
         return [(u.name, u.role) for u in await users_store.list_all(db)]
 
-    found = _run(args, work)
+    found = run_in_transaction(args, work)
     if not found:
         _say("no users yet; create one with `chargegrid user add NAME --admin`.")
     for name, role in found:

@@ -8,15 +8,8 @@ import orjson
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from chargegrid.services import Services
-
 MOTOWN_MEDIA_TYPE = "application/vnd.io.motown.operator-api-v1+json"
 JSON_MEDIA_TYPE = "application/json"
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def refuse(status: int, message: str) -> HTTPException:

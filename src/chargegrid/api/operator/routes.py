@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from chargegrid.api.auth import CallerDep, scoped_by_method
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.api.operator import views
 from chargegrid.api.operator.catalog import COMMANDS
 from chargegrid.api.operator.common import (
@@ -25,7 +26,6 @@ from chargegrid.api.operator.common import (
     json_answer,
     json_body,
     refuse,
-    services_of,
 )
 from chargegrid.api.operator.context import Context
 from chargegrid.api.operator.paging import Page, envelope, page_params
@@ -45,8 +45,9 @@ _UNION_TAGS = {"str", "int", "float", "bool"}
 
 
 @router.get("/charging-stations", summary="A page of charging stations")
-async def list_stations(request: Request, page: Page = Depends(page_params)) -> Response:
-    services = services_of(request)
+async def list_stations(
+    request: Request, services: ServicesDep, page: Page = Depends(page_params)
+) -> Response:
     async with services.db() as db:
         total = await db.scalar(select(func.count()).select_from(ChargePoint)) or 0
         query = select(ChargePoint).order_by(ChargePoint.id).offset(page.offset).limit(page.limit)
@@ -63,8 +64,7 @@ async def list_stations(request: Request, page: Page = Depends(page_params)) -> 
 
 
 @router.get("/charging-stations/{station_id}", summary="One charging station")
-async def get_station(station_id: str, request: Request) -> Response:
-    services = services_of(request)
+async def get_station(station_id: str, request: Request, services: ServicesDep) -> Response:
     async with services.db() as db:
         cp = await cp_store.get(db, station_id)
         if cp is None:
@@ -75,8 +75,9 @@ async def get_station(station_id: str, request: Request) -> Response:
 
 
 @router.get("/transactions", summary="A page of transactions, oldest first")
-async def list_transactions(request: Request, page: Page = Depends(page_params)) -> Response:
-    services = services_of(request)
+async def list_transactions(
+    request: Request, services: ServicesDep, page: Page = Depends(page_params)
+) -> Response:
     async with services.db() as db:
         total = await db.scalar(select(func.count()).select_from(Transaction)) or 0
         query = select(Transaction).order_by(Transaction.id).offset(page.offset).limit(page.limit)
@@ -148,8 +149,9 @@ _COMMAND_OPENAPI = {
     summary='Send a command: ["Name", {payload}]',
     openapi_extra=_COMMAND_OPENAPI,
 )
-async def post_command(station_id: str, request: Request, caller: CallerDep) -> Response:
-    services = services_of(request)
+async def post_command(
+    station_id: str, request: Request, services: ServicesDep, caller: CallerDep
+) -> Response:
     runtime = runtime_of(services)
     wait = _wants_wait(request)
     name, payload = _parse(await json_body(request))
@@ -200,8 +202,8 @@ async def post_command(station_id: str, request: Request, caller: CallerDep) -> 
 
 
 @router.get("/charging-stations/{station_id}/commands/{command_id}", summary="A command's outcome")
-async def get_command(station_id: str, command_id: str, request: Request) -> Response:
-    async with services_of(request).db() as db:
+async def get_command(station_id: str, command_id: str, request: Request, services: ServicesDep) -> Response:
+    async with services.db() as db:
         record = await command_records.get(db, command_id)
     if record is None or record.charge_point_id != station_id:
         raise refuse(404, f"no command {command_id!r} for charging station {station_id!r}")

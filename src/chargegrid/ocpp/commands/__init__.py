@@ -18,6 +18,7 @@ from chargegrid.ocpp.commands.catalog import (
 )
 from chargegrid.ocpp.commands.certificates import (
     CertificateHash,
+    CertificateSigned,
     DeleteCertificate,
     GetInstalledCertificateIds,
     InstallCertificate,
@@ -92,6 +93,7 @@ __all__ = [
     "AnyCommand",
     "CancelReservation",
     "CertificateHash",
+    "CertificateSigned",
     "ChangeAvailability",
     "ChangeConfiguration",
     "ClearCache",

@@ -10,111 +10,66 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
+from chargegrid.ocpp.commands import certificates as ct
+from chargegrid.ocpp.commands import cost
+from chargegrid.ocpp.commands import customer as cu
+from chargegrid.ocpp.commands import display as dm
+from chargegrid.ocpp.commands import maintenance as m
+from chargegrid.ocpp.commands import monitoring as mo
+from chargegrid.ocpp.commands import provisioning as pv
+from chargegrid.ocpp.commands import raw_message as raw
+from chargegrid.ocpp.commands import remote_control as rc
+from chargegrid.ocpp.commands import reservations as rs
+from chargegrid.ocpp.commands import smart_charging as sc
 from chargegrid.ocpp.commands.base import Command
-from chargegrid.ocpp.commands.certificates import (
-    DeleteCertificate,
-    GetInstalledCertificateIds,
-    InstallCertificate,
-)
-from chargegrid.ocpp.commands.cost import CostUpdated
-from chargegrid.ocpp.commands.customer import CustomerInformation
-from chargegrid.ocpp.commands.display import ClearDisplayMessage, GetDisplayMessages, SetDisplayMessage
-from chargegrid.ocpp.commands.maintenance import (
-    GetDiagnostics,
-    GetLog,
-    PublishFirmware,
-    UnpublishFirmware,
-    UpdateFirmware,
-)
-from chargegrid.ocpp.commands.monitoring import (
-    ClearVariableMonitoring,
-    GetMonitoringReport,
-    SetMonitoringBase,
-    SetMonitoringLevel,
-    SetVariableMonitoring,
-)
-from chargegrid.ocpp.commands.provisioning import (
-    ChangeConfiguration,
-    GetBaseReport,
-    GetConfiguration,
-    GetReport,
-    GetVariables,
-    SetNetworkProfile,
-    SetVariables,
-)
-from chargegrid.ocpp.commands.raw_message import RawMessage
-from chargegrid.ocpp.commands.remote_control import (
-    ChangeAvailability,
-    ClearCache,
-    DataTransfer,
-    GetTransactionStatus,
-    RemoteStart,
-    RemoteStop,
-    Reset,
-    TriggerMessage,
-    UnlockConnector,
-)
-from chargegrid.ocpp.commands.reservations import (
-    CancelReservation,
-    GetLocalListVersion,
-    ReserveNow,
-    SendLocalList,
-)
-from chargegrid.ocpp.commands.smart_charging import (
-    ClearChargingProfile,
-    ClearLimit,
-    GetChargingProfiles,
-    GetCompositeSchedule,
-    SetChargingProfile,
-    SetLimit,
-)
 
 AnyCommand = Annotated[
-    Reset
-    | UnlockConnector
-    | RemoteStart
-    | RemoteStop
-    | TriggerMessage
-    | ChangeAvailability
-    | ClearCache
-    | DataTransfer
-    | GetTransactionStatus
-    | GetConfiguration
-    | ChangeConfiguration
-    | GetVariables
-    | SetVariables
-    | SetNetworkProfile
-    | SetLimit
-    | ClearLimit
-    | GetCompositeSchedule
-    | SetChargingProfile
-    | ClearChargingProfile
-    | GetChargingProfiles
-    | ReserveNow
-    | CancelReservation
-    | SendLocalList
-    | GetLocalListVersion
-    | GetDiagnostics
-    | GetLog
-    | UpdateFirmware
-    | PublishFirmware
-    | UnpublishFirmware
-    | InstallCertificate
-    | GetInstalledCertificateIds
-    | DeleteCertificate
-    | CostUpdated
-    | GetBaseReport
-    | GetReport
-    | SetDisplayMessage
-    | GetDisplayMessages
-    | ClearDisplayMessage
-    | SetVariableMonitoring
-    | SetMonitoringBase
-    | SetMonitoringLevel
-    | ClearVariableMonitoring
-    | GetMonitoringReport
-    | CustomerInformation
-    | RawMessage,
+    rc.Reset
+    | rc.UnlockConnector
+    | rc.RemoteStart
+    | rc.RemoteStop
+    | rc.TriggerMessage
+    | rc.ChangeAvailability
+    | rc.ClearCache
+    | rc.DataTransfer
+    | rc.GetTransactionStatus
+    | pv.GetConfiguration
+    | pv.ChangeConfiguration
+    | pv.GetVariables
+    | pv.SetVariables
+    | pv.SetNetworkProfile
+    | sc.SetLimit
+    | sc.ClearLimit
+    | sc.GetCompositeSchedule
+    | sc.SetChargingProfile
+    | sc.ClearChargingProfile
+    | sc.GetChargingProfiles
+    | rs.ReserveNow
+    | rs.CancelReservation
+    | rs.SendLocalList
+    | rs.GetLocalListVersion
+    | m.GetDiagnostics
+    | m.GetLog
+    | m.UpdateFirmware
+    | m.PublishFirmware
+    | m.UnpublishFirmware
+    | ct.InstallCertificate
+    | ct.GetInstalledCertificateIds
+    | ct.DeleteCertificate
+    | ct.CertificateSigned
+    | cost.CostUpdated
+    | pv.GetBaseReport
+    | pv.GetReport
+    | dm.SetDisplayMessage
+    | dm.GetDisplayMessages
+    | dm.ClearDisplayMessage
+    | mo.SetVariableMonitoring
+    | mo.SetMonitoringBase
+    | mo.SetMonitoringLevel
+    | mo.ClearVariableMonitoring
+    | mo.GetMonitoringReport
+    | cu.CustomerInformation
+    | raw.RawMessage,
     Field(discriminator="kind"),
 ]
 

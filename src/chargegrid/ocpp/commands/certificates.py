@@ -1,4 +1,5 @@
-"""The charger's installed root certificates as commands: install, list, delete (1.6 Security Extension, 2.x).
+"""Certificates as commands (1.6 Security Extension, 2.x): the charger's installed root certificates
+(install, list, delete), and the certificate the CSMS signed for it (CertificateSigned).
 
 Certificate types use the 2.x names; the 1.6 dialect translates CSMSRootCertificate to 1.6's
 CentralSystemRootCertificate and refuses the types 1.6 does not have.
@@ -55,3 +56,15 @@ class GetInstalledCertificateIds(Command):
 class DeleteCertificate(Command):
     kind: Literal["DeleteCertificate"] = "DeleteCertificate"
     certificate: CertificateHash
+
+
+class CertificateSigned(Command):
+    """The chain (leaf first) our certificate authority signed after the charger's SignCertificate.
+
+    1.6 signs only the charge point's own certificate (its message has no type); 2.x names the type it
+    asked for: ChargingStationCertificate or V2GCertificate.
+    """
+
+    kind: Literal["CertificateSigned"] = "CertificateSigned"
+    certificate_chain: str = Field(min_length=1)  # PEM
+    certificate_type: Literal["ChargingStationCertificate", "V2GCertificate"] = "ChargingStationCertificate"

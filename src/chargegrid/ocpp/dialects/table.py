@@ -50,8 +50,11 @@ Renderer = Callable[[Any, OcppVersion], Rendered]
 class Dialect:
     """One OCPP generation's renderers. Instances are filled by the `renders` decorator of their module."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, addresses_evses: bool) -> None:
         self.name = name
+        # Whether the version's messages name EVSEs (2.x), so a face may check an EVSE id against the
+        # ones the station reported; on 1.6 the renderer refuses an EVSE itself, naming the version.
+        self.addresses_evses = addresses_evses
         self._renderers: dict[type[Command], Renderer] = {}
         self.unsupported: dict[type[Command], str] = {}
 

@@ -23,7 +23,7 @@ from chargegrid.ocpp.dialects.table import Answer, Dialect, Payload, Rendered, c
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
-V16 = Dialect("OCPP 1.6")
+V16 = Dialect("OCPP 1.6", addresses_evses=False)
 renders = V16.renders
 register_shared(V16)
 
@@ -333,6 +333,17 @@ def _certificate_type(name: str) -> str:
 @renders(ct.InstallCertificate)
 def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
     return install_certificate(_certificate_type(c.certificate_type), c.certificate)
+
+
+@renders(ct.CertificateSigned)
+def _certificate_signed(c: ct.CertificateSigned, v: OcppVersion) -> Rendered:
+    # The Security Extension's CertificateSigned has no type: it is always the charge point's own.
+    if c.certificate_type != "ChargingStationCertificate":
+        raise V16.refuse(
+            f"CertificateSigned of a {c.certificate_type} is 2.x only: an OCPP 1.6 charger is signed only "
+            "its own certificate (ChargingStationCertificate)"
+        )
+    return Rendered("CertificateSigned", {"certificateChain": c.certificate_chain})
 
 
 def _installed_ids(certificate_type: str) -> Callable[[Payload], Answer]:

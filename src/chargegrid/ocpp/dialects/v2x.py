@@ -30,7 +30,7 @@ from chargegrid.ocpp.requests import next_request_id
 from chargegrid.ocpp.versions import OcppVersion
 from chargegrid.ocpp.wire import format_time
 
-V2X = Dialect("OCPP 2.0.1/2.1")
+V2X = Dialect("OCPP 2.0.1/2.1", addresses_evses=True)
 renders = V2X.renders
 register_shared(V2X)
 
@@ -441,6 +441,12 @@ def _only_in_21(certificate_type: str, v: OcppVersion) -> None:
 def _install_certificate(c: ct.InstallCertificate, v: OcppVersion) -> Rendered:
     _only_in_21(c.certificate_type, v)
     return install_certificate(c.certificate_type, c.certificate)
+
+
+@renders(ct.CertificateSigned)
+def _certificate_signed(c: ct.CertificateSigned, v: OcppVersion) -> Rendered:
+    payload = {"certificateChain": c.certificate_chain, "certificateType": c.certificate_type}
+    return Rendered("CertificateSigned", payload)
 
 
 def _installed_ids(answer: Payload) -> Answer:

@@ -7,6 +7,7 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store import console
 from chargegrid.ui import auth
 from chargegrid.ui.pages.messages import local_time
@@ -20,6 +21,7 @@ router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 @router.get("/ui/audit")
 async def audit_page(
     request: Request,
+    services: ServicesDep,
     actor: str = "",
     action: str = "",
     cp: str = "",
@@ -39,7 +41,7 @@ async def audit_page(
         until=local_time(until, reader.zone, "To", problems),
     )
     paging = paging_of(page, per, "time", "desc", {"time": None}, "time", desc=True)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         found = await console.audit_entries(db, where, (paging.page - 1) * paging.per_page, paging.per_page)
     paging = paging.with_total(found.total)
     filters = {"actor": actor, "action": action, "cp": cp, "since": since, "until": until}

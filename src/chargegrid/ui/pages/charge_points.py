@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.domain.credentials import hash_password
 from chargegrid.domain.registration import CHARGE_POINT_ID_RULE, is_valid_charge_point_id
 from chargegrid.events import audit
@@ -39,6 +40,7 @@ router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 @router.get("/ui/chargepoints")
 async def list_page(
     request: Request,
+    services: ServicesDep,
     q: str = "",
     registration: str = "",
     connection: str = "",
@@ -48,7 +50,6 @@ async def list_page(
     dir: str = "",
 ) -> Response:
     viewer = await auth.viewer(request)
-    services = auth.services_of(request)
     paging = paging_of(page, per, sort, dir, console.CHARGE_POINT_SORTS, "id", desc=False)
     online = {"online": True, "offline": False}.get(connection)
     async with services.db() as db:
@@ -152,7 +153,7 @@ async def new_page(request: Request) -> Response:
 
 
 @router.post("/ui/chargepoints/new")
-async def create(request: Request) -> Response:
+async def create(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     _ = gettext_for(request, viewer)
@@ -163,7 +164,7 @@ async def create(request: Request) -> Response:
                 _("The charge point id must be %s (it is the last part of the charger's OCPP URL).")
                 % CHARGE_POINT_ID_RULE
             )
-        async with auth.services_of(request).db.begin() as db:
+        async with services.db.begin() as db:
             if await cp_store.get(db, cp_id) is not None:
                 raise forms.FormError(_("A charge point with id %r already exists: pick another id.") % cp_id)
             cp = ChargePoint(id=cp_id, registration_status="Accepted")
@@ -187,6 +188,7 @@ async def create(request: Request) -> Response:
 
 async def _edit_page(
     request: Request,
+    services: Services,
     viewer: auth.Viewer,
     cp_id: str,
     *,
@@ -198,7 +200,6 @@ async def _edit_page(
     follow_tag: str = "",
     status_code: int = 200,
 ) -> Response:
-    services = auth.services_of(request)
     reader = reader_of(request, viewer)
     async with services.db() as db:
         cp = await cp_store.get(db, cp_id)
@@ -283,18 +284,18 @@ def _missing(request: Request, viewer: auth.Viewer, cp_id: str) -> Response:
 
 
 @router.get("/ui/chargepoints/{cp_id}")
-async def edit_page(request: Request, cp_id: str, saved: int = 0) -> Response:
+async def edit_page(request: Request, services: ServicesDep, cp_id: str, saved: int = 0) -> Response:
     viewer = await auth.viewer(request)
     _ = gettext_for(request, viewer)
-    return await _edit_page(request, viewer, cp_id, message=_("Saved.") if saved else None)
+    return await _edit_page(request, services, viewer, cp_id, message=_("Saved.") if saved else None)
 
 
 @router.post("/ui/chargepoints/{cp_id}")
-async def save(request: Request, cp_id: str) -> Response:
+async def save(request: Request, services: ServicesDep, cp_id: str) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
-        async with auth.services_of(request).db.begin() as db:
+        async with services.db.begin() as db:
             cp = await cp_store.get(db, cp_id)
             if cp is None:
                 return _missing(request, viewer, cp_id)
@@ -303,7 +304,7 @@ async def save(request: Request, cp_id: str) -> Response:
                 db, viewer.caller, "charge_point.update", charge_point_id=cp_id, details=_changes(form)
             )
     except forms.FormError as exc:
-        return await _edit_page(request, viewer, cp_id, form=form, error=str(exc), status_code=400)
+        return await _edit_page(request, services, viewer, cp_id, form=form, error=str(exc), status_code=400)
     return RedirectResponse(f"/ui/chargepoints/{path_part(cp_id)}?saved=1", status_code=303)
 
 
@@ -321,10 +322,10 @@ async def confirm_delete(request: Request, cp_id: str) -> Response:
 
 
 @router.post("/ui/chargepoints/{cp_id}/delete")
-async def delete_cp(request: Request, cp_id: str) -> Response:
+async def delete_cp(request: Request, services: ServicesDep, cp_id: str) -> Response:
     viewer = await auth.viewer(request, need="operator")
     await auth.checked_form(request)
-    async with auth.services_of(request).db.begin() as db:
+    async with services.db.begin() as db:
         gone = await db.execute(delete(ChargePoint).where(ChargePoint.id == cp_id))
         if gone.rowcount:  # type: ignore[attr-defined]
             audit.record(db, viewer.caller, "charge_point.delete", charge_point_id=cp_id)
@@ -332,15 +333,14 @@ async def delete_cp(request: Request, cp_id: str) -> Response:
 
 
 @router.post("/ui/chargepoints/{cp_id}/command")
-async def command(request: Request, cp_id: str) -> Response:
+async def command(request: Request, services: ServicesDep, cp_id: str) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     action, tag = str(form.get("action") or ""), str(form.get("tag") or "").strip()
-    services = auth.services_of(request)
     sent_at = utcnow()
     refusal = await _tag_refusal(services, tag, gettext_for(request, viewer)) if action == "start" else None
     if refusal is not None:
-        return await _edit_page(request, viewer, cp_id, result=CommandResult(False, refusal))
+        return await _edit_page(request, services, viewer, cp_id, result=CommandResult(False, refusal))
     hard = form.get("reset_type") == "Hard"
     if action == "reset" and not forms.checkbox(form, "confirmed"):
         running = await _running_sessions(services, cp_id)
@@ -362,7 +362,7 @@ async def command(request: Request, cp_id: str) -> Response:
         # The charger's Accepted only means it will try: follow what it does with the tag.
         query = urlencode({"tag": tag, "since": sent_at.isoformat()})
         follow = f"/ui/chargepoints/{path_part(cp_id)}/start-outcome?{query}"
-    return await _edit_page(request, viewer, cp_id, result=result, follow=follow, follow_tag=tag)
+    return await _edit_page(request, services, viewer, cp_id, result=result, follow=follow, follow_tag=tag)
 
 
 async def _running_sessions(services: Services, cp_id: str) -> list[Transaction]:

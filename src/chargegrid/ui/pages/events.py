@@ -7,6 +7,7 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import console
 from chargegrid.ui import auth
@@ -21,12 +22,12 @@ KINDS = {"security": N_("security events"), "firmware": N_("firmware and diagnos
 
 @router.get("/ui/events")
 async def events_page(
-    request: Request, cp: str = "", kind: str = "", page: str = "1", per: str = ""
+    request: Request, services: ServicesDep, cp: str = "", kind: str = "", page: str = "1", per: str = ""
 ) -> Response:
     viewer = await auth.viewer(request)
     paging = paging_of(page, per, "time", "desc", {"time": None}, "time", desc=True)
     kinds = console.EVENT_GROUPS.get(kind)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         found = await console.event_list(
             db, (paging.page - 1) * paging.per_page, paging.per_page, charge_point_id=cp or None, kinds=kinds
         )

@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import console, reports
@@ -119,6 +120,7 @@ def local_time(text: str, zone: tzinfo, label: str, problems: list[str]) -> date
 @router.get("/ui/messages")
 async def messages_page(
     request: Request,
+    services: ServicesDep,
     cp: str = "",
     action: str = "",
     direction: str = "",
@@ -128,7 +130,6 @@ async def messages_page(
     per: str = "",
 ) -> Response:
     viewer = await auth.viewer(request)
-    services = auth.services_of(request)
     reader = reader_of(request, viewer)
     problems: list[str] = []
     query = console.MessageQuery(

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import console, reports
@@ -151,9 +152,9 @@ def filtered(found: list[Tile], state: str, search: str) -> list[Tile]:
 
 
 @router.get("/")
-async def overview(request: Request, state: str = "", q: str = "") -> Response:
+async def overview(request: Request, services: ServicesDep, state: str = "", q: str = "") -> Response:
     viewer = await auth.viewer(request)
-    found = await tiles(auth.services_of(request))
+    found = await tiles(services)
     query = urlencode({"state": state, "q": q})
     context = {
         "title": N_("Overview"),
@@ -169,9 +170,9 @@ async def overview(request: Request, state: str = "", q: str = "") -> Response:
 
 
 @router.get("/ui/overview/tiles")
-async def overview_tiles(request: Request, state: str = "", q: str = "") -> Response:
+async def overview_tiles(request: Request, services: ServicesDep, state: str = "", q: str = "") -> Response:
     viewer = await auth.viewer(request)
-    found = await tiles(auth.services_of(request))
+    found = await tiles(services)
     return render_fragment(
         request, "_tiles.html", {"tiles": filtered(found, state, q), "counts": counts(found)}, viewer
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store import payments as payments_store
 from chargegrid.ui import auth
 from chargegrid.ui.rendering import render
@@ -17,9 +18,8 @@ def _cents(value: int | None, currency: str) -> str:
 
 
 @router.get("/ui/payments")
-async def payments_page(request: Request) -> Response:
+async def payments_page(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request)
-    services = auth.services_of(request)
     if not services.settings.stripe.api_key:
         raise HTTPException(404, "payments are not enabled on this node (set CHARGEGRID_STRIPE__API_KEY)")
     async with services.db() as db:

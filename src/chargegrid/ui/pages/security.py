@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import security as security_store
 from chargegrid.store.models import utcnow
@@ -23,6 +24,7 @@ router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 @router.get("/ui/security")
 async def security_page(
     request: Request,
+    services: ServicesDep,
     cp: str = "",
     type: str = "",
     since: str = "",
@@ -31,7 +33,6 @@ async def security_page(
     per: str = "",
 ) -> Response:
     viewer = await auth.viewer(request)
-    services = auth.services_of(request)
     paging = paging_of(page, per, "time", "desc", {"time": None}, "time", desc=True)
     reader = reader_of(request, viewer)
     problems: list[str] = []

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, Request, Response
 from starlette.responses import RedirectResponse
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.domain.credentials import hash_password, verify_password
 from chargegrid.store import users as users_store
 from chargegrid.ui import auth
@@ -32,12 +33,12 @@ async def login_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/ui/login")
-async def login(request: Request) -> Response:
+async def login(request: Request, services: ServicesDep) -> Response:
     form = await auth.checked_form(request)
     name = str(form.get("name", "")).strip()
     password = str(form.get("password", ""))
     target = _local_target(str(form.get("next", "/")))
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         user = await users_store.by_name(db, name) if name else None
     stored = user.password_hash if user is not None else _DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, stored, password)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store import sites as site_store
 from chargegrid.ui import auth
 from chargegrid.ui.rendering import render
@@ -16,9 +17,8 @@ router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 
 
 @router.get("/ui/sites")
-async def sites_page(request: Request) -> Response:
+async def sites_page(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request)
-    services = auth.services_of(request)
     async with services.db() as db:
         sites = await site_store.all_sites(db)
     manager = services.load_manager

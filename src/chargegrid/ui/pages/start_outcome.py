@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.store import console
 from chargegrid.store.models import utcnow
 from chargegrid.ui import auth
@@ -63,13 +64,15 @@ def steps_of(exchanges: list[console.Exchange]) -> list[Step]:
 
 
 @router.get("/ui/chargepoints/{cp_id}/start-outcome")
-async def start_outcome(request: Request, cp_id: str, tag: str, since: str) -> Response:
+async def start_outcome(
+    request: Request, services: ServicesDep, cp_id: str, tag: str, since: str
+) -> Response:
     viewer = await auth.viewer(request)
     try:
         begun = datetime.fromisoformat(since)
     except ValueError:
         begun = utcnow()
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         steps = steps_of(await console.start_exchanges(db, cp_id, begun, tag))
         if not steps:
             # The message log may be off: a stored transaction still tells that it started.

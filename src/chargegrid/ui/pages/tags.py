@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.events import audit
 from chargegrid.store import charge_tags as tag_store
 from chargegrid.store import console
@@ -26,6 +27,7 @@ router = APIRouter(route_class=auth.UiRoute, include_in_schema=False)
 @router.get("/ui/tags")
 async def list_page(
     request: Request,
+    services: ServicesDep,
     q: str = "",
     state: str = "",
     deleted: str = "",
@@ -37,7 +39,7 @@ async def list_page(
     viewer = await auth.viewer(request)
     paging = paging_of(page, per, sort, dir, console.TAG_SORTS, "id", desc=False)
     now = utcnow()
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         found = await console.tags(
             db, paging.order(console.TAG_SORTS, ChargeTag.tag_id), search=q.strip(), state=state, now=now
         )
@@ -108,13 +110,13 @@ async def new_page(request: Request) -> Response:
 
 
 @router.post("/ui/tags/new")
-async def create(request: Request) -> Response:
+async def create(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
         _ = gettext_for(request, viewer)
         tag_id = forms.text(form, "tag_id", _("Tag id"), 50, required=True, _=_) or ""
-        async with auth.services_of(request).db.begin() as db:
+        async with services.db.begin() as db:
             if await tag_store.get_case_insensitive(db, tag_id) is not None:
                 raise forms.FormError(
                     _("Tag %r already exists (tag ids ignore case): edit that one.") % tag_id
@@ -129,9 +131,9 @@ async def create(request: Request) -> Response:
 
 
 @router.get("/ui/tags/{tag_id}")
-async def edit_page(request: Request, tag_id: str) -> Response:
+async def edit_page(request: Request, services: ServicesDep, tag_id: str) -> Response:
     viewer = await auth.viewer(request)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         tag = await tag_store.get(db, tag_id)
     if tag is None:
         return _not_found(request, viewer, tag_id)
@@ -147,11 +149,11 @@ def _not_found(request: Request, viewer: auth.Viewer, tag_id: str) -> Response:
 
 
 @router.post("/ui/tags/{tag_id}")
-async def save(request: Request, tag_id: str) -> Response:
+async def save(request: Request, services: ServicesDep, tag_id: str) -> Response:
     viewer = await auth.viewer(request, need="operator")
     form = await auth.checked_form(request)
     try:
-        async with auth.services_of(request).db.begin() as db:
+        async with services.db.begin() as db:
             tag = await tag_store.get(db, tag_id)
             if tag is None:
                 return _not_found(request, viewer, tag_id)
@@ -175,10 +177,10 @@ async def confirm_delete(request: Request, tag_id: str) -> Response:
 
 
 @router.post("/ui/tags/{tag_id}/delete")
-async def delete_tag(request: Request, tag_id: str) -> Response:
+async def delete_tag(request: Request, services: ServicesDep, tag_id: str) -> Response:
     viewer = await auth.viewer(request, need="operator")
     await auth.checked_form(request)
-    async with auth.services_of(request).db.begin() as db:
+    async with services.db.begin() as db:
         tag = await tag_store.get(db, tag_id)
         if tag is not None:
             await db.delete(tag)

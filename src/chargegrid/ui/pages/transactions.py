@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
+from chargegrid.api.dependencies import ServicesDep
+from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import console, reports
 from chargegrid.store import transactions as tx_store
@@ -136,10 +138,10 @@ def _row(tx: Transaction, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _rows(request: Request, query: Query) -> list[dict[str, Any]]:
+async def _rows(services: Services, query: Query) -> list[dict[str, Any]]:
     """Every row of the filter (the CSV is the whole list, not one page)."""
     order = console.Order(0, 100_000, Transaction.start_time, True, Transaction.id)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         stations = await cp_store.list_all(db)
         found = await console.transactions(db, order, query.console_query())
     names = {cp.id: cp.name or cp.id for cp in stations}
@@ -149,6 +151,7 @@ async def _rows(request: Request, query: Query) -> list[dict[str, Any]]:
 @router.get("/ui/transactions")
 async def transactions_page(
     request: Request,
+    services: ServicesDep,
     cp: str = "",
     connector: str = "",
     period: str = "30",
@@ -164,7 +167,7 @@ async def transactions_page(
     viewer = await auth.viewer(request)
     query = Query(cp, connector, period, start, end, tag, running)
     paging = paging_of(page, per, sort, dir, console.TRANSACTION_SORTS, "start", desc=True)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         stations = await cp_store.list_all(db)
         found = await console.transactions(
             db, paging.order(console.TRANSACTION_SORTS, Transaction.id), query.console_query()
@@ -189,10 +192,10 @@ async def transactions_page(
 
 
 @router.get("/ui/transactions/{transaction_id}")
-async def transaction_page(request: Request, transaction_id: int) -> Response:
+async def transaction_page(request: Request, services: ServicesDep, transaction_id: int) -> Response:
     viewer = await auth.viewer(request)
     reader = reader_of(request, viewer)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         tx = await tx_store.get(db, transaction_id)
         if tx is None:
             _ = reader.gettext
@@ -244,6 +247,7 @@ def _flags(tx: Transaction, values: Sequence[MeterValue]) -> list[str]:
 @router.get("/ui/transactions.csv")
 async def transactions_csv(
     request: Request,
+    services: ServicesDep,
     cp: str = "",
     connector: str = "",
     period: str = "30",
@@ -253,7 +257,7 @@ async def transactions_csv(
     running: str = "",
 ) -> Response:
     await auth.viewer(request)
-    rows = await _rows(request, Query(cp, connector, period, start, end, tag, running))
+    rows = await _rows(services, Query(cp, connector, period, start, end, tag, running))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
@@ -328,13 +332,13 @@ def _month(text: str) -> date:
 
 
 @router.get("/ui/report")
-async def report_page(request: Request, month: str = "") -> Response:
+async def report_page(request: Request, services: ServicesDep, month: str = "") -> Response:
     viewer = await auth.viewer(request)
     first = _month(month)
     after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
     until = datetime.combine(after, datetime.min.time(), tzinfo=UTC)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         found = list(
             await reports.transactions(db, reports.TransactionFilter(since=since, until=until), 100_000)
         )

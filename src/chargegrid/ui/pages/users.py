@@ -11,8 +11,10 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
+from chargegrid.api.dependencies import ServicesDep
 from chargegrid.domain.credentials import hash_password, verify_password
 from chargegrid.events import audit
+from chargegrid.services import Services
 from chargegrid.store import users as users_store
 from chargegrid.store.models import User
 from chargegrid.ui import auth, forms, i18n
@@ -33,9 +35,14 @@ def _password(form: FormData, _: Callable[[str], str]) -> str:
 
 
 async def _users_page(
-    request: Request, viewer: auth.Viewer, *, message: str | None = None, error: str | None = None
+    request: Request,
+    services: Services,
+    viewer: auth.Viewer,
+    *,
+    message: str | None = None,
+    error: str | None = None,
 ) -> Response:
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         users = await users_store.list_all(db)
     context = {
         "title": N_("Users"),
@@ -49,9 +56,9 @@ async def _users_page(
 
 
 @router.get("/ui/users")
-async def users_page(request: Request, done: str = "") -> Response:
+async def users_page(request: Request, services: ServicesDep, done: str = "") -> Response:
     viewer = await auth.viewer(request, need="admin")
-    return await _users_page(request, viewer, message=done or None)
+    return await _users_page(request, services, viewer, message=done or None)
 
 
 def _done(text: str) -> Response:
@@ -59,7 +66,7 @@ def _done(text: str) -> Response:
 
 
 @router.post("/ui/users/new")
-async def add_user(request: Request) -> Response:
+async def add_user(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request, need="admin")
     form = await auth.checked_form(request)
     _ = gettext_for(request, viewer)
@@ -70,13 +77,13 @@ async def add_user(request: Request) -> Response:
             raise forms.FormError(_("Pick a role: admin, operator or viewer."))
         password = _password(form, _)
         hashed = await asyncio.to_thread(hash_password, password)
-        async with auth.services_of(request).db.begin() as db:
+        async with services.db.begin() as db:
             if await users_store.by_name(db, name) is not None:
                 raise forms.FormError(_("A user named %s already exists: pick another name.") % name)
             users_store.add(db, name, hashed, role)
             audit.record(db, viewer.caller, "user.create", target=name, details={"role": role})
     except forms.FormError as exc:
-        return await _users_page(request, viewer, error=str(exc))
+        return await _users_page(request, services, viewer, error=str(exc))
     return _done(_("User %(name)s added as %(role)s.") % {"name": name, "role": _(role)})
 
 
@@ -87,19 +94,24 @@ async def _admin_form(request: Request) -> tuple[auth.Viewer, FormData]:
 
 
 @router.post("/ui/users/{user_id}/role")
-async def change_role(request: Request, user_id: int) -> Response:
+async def change_role(request: Request, services: ServicesDep, user_id: int) -> Response:
     viewer, form = await _admin_form(request)
     _ = gettext_for(request, viewer)
     role = str(form.get("role") or "")
-    async with auth.services_of(request).db.begin() as db:
+    async with services.db.begin() as db:
         user = await users_store.get(db, user_id)
         if user is None:
-            return await _users_page(request, viewer, error=_("That user no longer exists."))
+            return await _users_page(request, services, viewer, error=_("That user no longer exists."))
         if role not in users_store.ROLES:
-            return await _users_page(request, viewer, error=_("Pick a role: admin, operator or viewer."))
+            return await _users_page(
+                request, services, viewer, error=_("Pick a role: admin, operator or viewer.")
+            )
         if await users_store.would_leave_no_admin(db, user, role):
             return await _users_page(
-                request, viewer, error=_("%s is the last admin: make another user admin first.") % user.name
+                request,
+                services,
+                viewer,
+                error=_("%s is the last admin: make another user admin first.") % user.name,
             )
         audit.record(
             db, viewer.caller, "user.role", target=user.name, details={"from": user.role, "to": role}
@@ -110,17 +122,17 @@ async def change_role(request: Request, user_id: int) -> Response:
 
 
 @router.post("/ui/users/{user_id}/password")
-async def reset_password(request: Request, user_id: int) -> Response:
+async def reset_password(request: Request, services: ServicesDep, user_id: int) -> Response:
     viewer, form = await _admin_form(request)
     _ = gettext_for(request, viewer)
     try:
         hashed = await asyncio.to_thread(hash_password, _password(form, _))
     except forms.FormError as exc:
-        return await _users_page(request, viewer, error=str(exc))
-    async with auth.services_of(request).db.begin() as db:
+        return await _users_page(request, services, viewer, error=str(exc))
+    async with services.db.begin() as db:
         user = await users_store.get(db, user_id)
         if user is None:
-            return await _users_page(request, viewer, error=_("That user no longer exists."))
+            return await _users_page(request, services, viewer, error=_("That user no longer exists."))
         user.password_hash = hashed
         name = user.name
         audit.record(db, viewer.caller, "user.password", target=name)
@@ -128,13 +140,13 @@ async def reset_password(request: Request, user_id: int) -> Response:
 
 
 @router.get("/ui/users/{user_id}/delete")
-async def confirm_remove(request: Request, user_id: int) -> Response:
+async def confirm_remove(request: Request, services: ServicesDep, user_id: int) -> Response:
     viewer = await auth.viewer(request, need="admin")
     _ = gettext_for(request, viewer)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         user = await users_store.get(db, user_id)
     if user is None:
-        return await _users_page(request, viewer, error=_("That user no longer exists."))
+        return await _users_page(request, services, viewer, error=_("That user no longer exists."))
     context = {
         "title": N_("Remove user"),
         "question": _("Remove user %s? They can no longer log in.") % user.name,
@@ -146,16 +158,19 @@ async def confirm_remove(request: Request, user_id: int) -> Response:
 
 
 @router.post("/ui/users/{user_id}/delete")
-async def remove(request: Request, user_id: int) -> Response:
+async def remove(request: Request, services: ServicesDep, user_id: int) -> Response:
     viewer, _form = await _admin_form(request)
     _ = gettext_for(request, viewer)
-    async with auth.services_of(request).db.begin() as db:
+    async with services.db.begin() as db:
         user = await users_store.get(db, user_id)
         if user is None:
-            return await _users_page(request, viewer, error=_("That user no longer exists."))
+            return await _users_page(request, services, viewer, error=_("That user no longer exists."))
         if await users_store.would_leave_no_admin(db, user, None):
             return await _users_page(
-                request, viewer, error=_("%s is the last admin: make another user admin first.") % user.name
+                request,
+                services,
+                viewer,
+                error=_("%s is the last admin: make another user admin first.") % user.name,
             )
         name = user.name
         await db.delete(user)
@@ -188,11 +203,11 @@ async def account_page(request: Request, saved: int = 0) -> Response:
 
 
 @router.post("/ui/account/password")
-async def change_my_password(request: Request) -> Response:
+async def change_my_password(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request)
     form = await auth.checked_form(request)
     _ = gettext_for(request, viewer)
-    async with auth.services_of(request).db() as db:
+    async with services.db() as db:
         me = await users_store.get(db, viewer.id)
     assert me is not None  # auth.viewer found this user a moment ago
     current = str(form.get("current") or "")
@@ -204,7 +219,7 @@ async def change_my_password(request: Request) -> Response:
         hashed = await asyncio.to_thread(hash_password, _password(form, _))
     except forms.FormError as exc:
         return await _account_page(request, viewer, error=str(exc))
-    async with auth.services_of(request).db.begin() as db:
+    async with services.db.begin() as db:
         user = await db.get(User, viewer.id)
         if user is not None:
             user.password_hash = hashed
@@ -213,7 +228,7 @@ async def change_my_password(request: Request) -> Response:
 
 
 @router.post("/ui/account/preferences")
-async def save_preferences(request: Request) -> Response:
+async def save_preferences(request: Request, services: ServicesDep) -> Response:
     viewer = await auth.viewer(request)
     form = await auth.checked_form(request)
     language = str(form.get("language") or "")
@@ -225,7 +240,7 @@ async def save_preferences(request: Request) -> Response:
         return await _account_page(
             request, viewer, error=_("Unknown time zone %s: pick one from the list.") % zone
         )
-    async with auth.services_of(request).db.begin() as db:
+    async with services.db.begin() as db:
         user = await db.get(User, viewer.id)
         if user is not None:
             user.language, user.time_zone = language or None, zone or None
