@@ -60,6 +60,9 @@ ROOT = BENCH.parent
 PY = sys.executable
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/9"
+# A database of this run's own: two runs at once (a bench and the harness's test) must not drop each
+# other's database mid-phase.
+PG_DB = f"cg_bench_{os.getpid()}"
 API_KEY = "bench-key"
 _source_counter = 0
 
@@ -276,7 +279,7 @@ async def counters(target: Target) -> dict[str, float]:
     try:
         row = await db.fetchrow(
             "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database "
-            "WHERE datname = 'cg_bench'"
+            f"WHERE datname = '{PG_DB}'"
         )
     finally:
         await db.close()
@@ -806,7 +809,7 @@ def make_targets(names: list[str] | None, workdir: Path) -> tuple[list[Target], 
                     Target(
                         n,
                         "chargegrid",
-                        db_url="postgresql+asyncpg://postgres@127.0.0.1:5432/cg_bench",
+                        db_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}",
                         api=True,
                         # memory is the edge's figure, measured on the default SQLite; PostgreSQL is
                         # measured where the database matters: throughput, API round trips, boot storm
@@ -901,7 +904,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def pg_db(action: str) -> None:
-    sql = "DROP DATABASE IF EXISTS cg_bench WITH (FORCE)" if action == "drop" else "CREATE DATABASE cg_bench"
+    sql = f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)" if action == "drop" else f"CREATE DATABASE {PG_DB}"
     subprocess.run(["psql", PG_ADMIN, "-c", sql], capture_output=True, timeout=60)
 
 

@@ -65,6 +65,6 @@ def test_quick_cluster_bench_runs_two_workers_and_counts_redis_and_postgres_work
     costs = result["throughput"]["cluster_costs"]
     # Both workers hold chargers and refresh their leases: Redis is busy even with the fleet idle.
     assert costs["idle"]["redis_per_s"] > 0, costs
-    assert result["boot_storm"]["failures"] == 0, result["boot_storm"]
+    assert result["boot_storm"]["failures"] == 0, result["boot_storm"]["runs"]
     boot = result["boot_storm"]["runs"][0]["costs"]
     assert boot["redis_per_unit"] > 0 and boot["pg_commits_per_unit"] > 0, boot
