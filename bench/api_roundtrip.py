@@ -36,13 +36,17 @@ def free_port() -> int:
 
 
 async def light_charger(url: str, cp_id: str, ready: asyncio.Event) -> None:
-    """Answers every CALL it gets with {"status": "Accepted"}, immediately."""
+    """Boots, then answers every CALL it gets with {"status": "Accepted"}, immediately. (A charger that
+    never sends BootNotification is closed by the edge after `edge.boot_timeout_seconds`, mid-run.)"""
     async with websockets.connect(f"{url}/{cp_id}", subprotocols=["ocpp1.6"], open_timeout=30) as ws:  # type: ignore[list-item]
-        ready.set()
+        boot = {"chargePointVendor": "Bench", "chargePointModel": "Light"}
+        await ws.send(json.dumps([2, "boot", "BootNotification", boot]))
         async for text in ws:
             frame = json.loads(text)
             if frame[0] == 2:
                 await ws.send(json.dumps([3, frame[1], {"status": "Accepted"}]))
+            elif frame[1] == "boot":
+                ready.set()
 
 
 def percentiles(samples: list[float]) -> str:

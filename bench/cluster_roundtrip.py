@@ -1,16 +1,25 @@
-"""Cluster figures: REST → other node → charger → REST round trip, and `serve --workers 2` against 1.
+"""Cluster round trip: REST → another node → charger → REST, p50/p99 at 1 and at N chargers, against the
+same call answered by the node that holds the charger; and what it costs Redis.
 
 Needs PostgreSQL (127.0.0.1:5432, admin database "test") and Redis (127.0.0.1:6379, database 9, keys
-under a prefix of this run). Creates and drops its own PostgreSQL database.
+under a prefix of this run). Creates and drops its own PostgreSQL database, migrates it once, then
+starts nodes A and B (`chargegrid serve`, their logs in a temporary directory) and connects light OCPP 1.6
+chargers to B that answer every CALL at once. `/API/Reset/{cp}` is sent one call at a time to A (which
+forwards it through Redis to B) and to B itself, first with 1 charger connected, then with N.
 
-1. Round trip: nodes A and B (`chargegrid serve`), N light OCPP 1.6 chargers on B; `/API/Reset/{cp}`
-   sent to A (forwarded through Redis to B) and, for comparison, to B itself: p50/p99.
-2. Workers: `serve --workers W` for W = 1, 2 on one port: boot storm (M chargers connect and send
-   BootNotification, 100 at a time) and Heartbeat throughput (every charger sends Heartbeats one after
-   another for D seconds). The load generator is this one Python process, on the same machine.
+Redis work is read from `INFO commandstats` (the whole Redis server: run it when nothing else uses
+Redis) around the forwarded calls, the local calls and an idle window: commands per forwarded call,
+per local call, and per connected charger per second while idle (lease refreshes).
 
-    .venv/bin/python bench/cluster_roundtrip.py [--chargers 1000] [--calls 500] [--storm 1000]
-        [--seconds 10] [--round-trip-only]
+Last, the live stream across nodes: SSE streams at A and at B, commands at B (each makes a
+command.finished event there): how long after the REST answer each stream shows the event, for the
+node that numbers events (the sequencer's lease holder) and the one woken through Redis pub/sub.
+
+Every wait is bounded (start, connect, each call, the whole run: --deadline seconds); progress lines go
+to stderr. `serve --workers 2` against one worker (throughput, boot storm) is measured by
+`bench/run.py --targets chargegrid-pg-w1,chargegrid-pg-w2`.
+
+    .venv/bin/python bench/cluster_roundtrip.py [--chargers 1000] [--calls 500] [--deadline 600]
 """
 
 from __future__ import annotations
@@ -18,9 +27,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -29,139 +40,233 @@ from typing import Any
 import asyncpg
 import httpx
 import redis.asyncio as aioredis
-import websockets
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api_roundtrip import API_KEY, connect_fleet, free_port, percentiles, timed_calls
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+START_TIMEOUT = 90.0  # a node that is not healthy by then failed to start (its log is shown)
+IDLE_SECONDS = 6.0  # longer than one lease refresh (a third of the default 15 s lease)
 
 
-async def start_node(name: str, port: int, env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "chargegrid",
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        *args,
-        env={**env, "CHARGEGRID_NODE_ID": name},
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def raise_nofile() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Node:
+    def __init__(self, name: str, workdir: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log = workdir / f"node-{name}.log"
+        self.env = {**env, "CHARGEGRID_NODE_ID": name}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "chargegrid", "serve", "--port", str(self.port)]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
+
+    async def healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        async with httpx.AsyncClient(timeout=2) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"node {self.name} exited; its log ends:\n{self.tail()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{self.http}/health")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        raise RuntimeError(
+            f"node {self.name} not healthy in {START_TIMEOUT:.0f} s; its log ends:\n{self.tail()}"
+        )
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            progress(
+                f"node {self.name} still running 30 s after SIGTERM: killed; its log ends:\n{self.tail()}"
+            )
+            self.process.kill()
+            self.process.wait()
+
+
+async def redis_calls(client: Any) -> dict[str, int]:
+    stats = await client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(row["calls"]) for name, row in stats.items()}
+
+
+def redis_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    delta = {name: calls - before.get(name, 0) for name, calls in after.items()}
+    delta.pop("info", None)  # our own reads
+    return {name: calls for name, calls in sorted(delta.items(), key=lambda kv: -kv[1]) if calls}
+
+
+async def measure_calls(redis: Any, base: str, label: str, ids: list[str], calls: int) -> dict[str, Any]:
+    """`calls` sequential Reset calls at `base` (after 20 warm-up calls): latencies and Redis commands."""
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": API_KEY}, timeout=30) as api:
+        await timed_calls(api, ids, 20, 1)
+        before = await redis_calls(redis)
+        samples = await timed_calls(api, ids, calls, 1)
+        delta = redis_delta(before, await redis_calls(redis))
+    total = sum(delta.values())
+    result = {
+        "line": percentiles(samples),
+        "redis_per_call": round(total / calls, 2),
+        "redis_top": list(delta.items())[:6],
+    }
+    progress(
+        f"  {label}: {result['line']}; Redis {result['redis_per_call']} commands/call {result['redis_top']}"
     )
-    async with httpx.AsyncClient() as client:
-        for _ in range(600):
-            with contextlib.suppress(httpx.TransportError):
-                if (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                    return process
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"node {name} did not start")
+    return result
 
 
-async def stop(process: asyncio.subprocess.Process) -> None:
-    process.terminate()
-    await asyncio.wait_for(process.wait(), 30)
+async def follow(node: Node, cp_id: str, ready: asyncio.Event, arrivals: asyncio.Queue[float]) -> None:
+    """Node's live stream of cp_id's command.finished events: the arrival time of each."""
+    params = {"chargePointId": cp_id, "type": "command.finished"}
+    async with (
+        httpx.AsyncClient(base_url=node.http, headers={"X-API-Key": API_KEY}, timeout=60) as api,
+        api.stream("GET", "/API/Events", params=params) as answer,
+    ):
+        async for line in answer.aiter_lines():
+            if line.startswith(": connected"):
+                ready.set()
+            elif line.startswith("data: "):
+                arrivals.put_nowait(time.perf_counter())
 
 
-async def round_trip(env: dict[str, str], chargers: int, calls: int) -> None:
-    port_a, port_b = free_port(), free_port()
-    node_a, node_b = await asyncio.gather(start_node("A", port_a, env), start_node("B", port_b, env))
-    tasks: list[asyncio.Task[None]] = []
+async def stream_latency(nodes: list[Node], database_url: str, cp_id: str, calls: int) -> None:
+    """A command at B makes a command.finished event on B; how long after the REST answer each node's
+    live stream shows it. One node numbers events (the sequencer's lease holder) and wakes its own
+    streams; the other's stream is woken through Redis pub/sub."""
+    queues: list[asyncio.Queue[float]] = [asyncio.Queue() for _ in nodes]
+    ready = [asyncio.Event() for _ in nodes]
+    streams = [
+        asyncio.create_task(follow(n, cp_id, r, q)) for n, r, q in zip(nodes, ready, queues, strict=True)
+    ]
+    samples: list[list[float]] = [[] for _ in nodes]
     try:
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 30)
+        async with httpx.AsyncClient(
+            base_url=nodes[1].http, headers={"X-API-Key": API_KEY}, timeout=30
+        ) as api:
+            for _ in range(calls):
+                answer = await api.get(f"/API/Reset/{cp_id}")
+                answered = time.perf_counter()
+                assert answer.status_code == 200, answer.text
+                for queue, got in zip(queues, samples, strict=True):
+                    got.append(await asyncio.wait_for(queue.get(), 10) - answered)
+    finally:
+        for task in streams:
+            task.cancel()
+        await asyncio.gather(*streams, return_exceptions=True)
+    db = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"), timeout=10)
+    try:
+        owner = await db.fetchval("SELECT owner FROM worker_leases WHERE name = 'events-sequencer'")
+    finally:
+        await db.close()
+    for node, got in zip(nodes, samples, strict=True):
+        how = "numbers events itself" if node.name == owner else "woken through Redis"
+        progress(f"  stream at {node.name} ({how}): event after the REST answer: {percentiles(got)}")
+
+
+async def round_trip(env: dict[str, str], workdir: Path, chargers: int, calls: int) -> None:
+    node_a, node_b = Node("A", workdir, env), Node("B", workdir, env)
+    tasks: list[asyncio.Task[None]] = []
+    redis: Any = aioredis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        node_a.start()
+        node_b.start()
+        await asyncio.gather(node_a.healthy(), node_b.healthy())
+        progress(f"nodes A (:{node_a.port}) and B (:{node_b.port}) up; chargers connect to B")
+        url = f"ws://127.0.0.1:{node_b.port}/OCPP"
         ids = [f"RT-{i}" for i in range(chargers)]
-        started = time.perf_counter()
-        await connect_fleet(f"ws://127.0.0.1:{port_b}/OCPP", ids, tasks)
-        print(f"round trip: {chargers} chargers on node B connected in {time.perf_counter() - started:.1f} s")
-        for label, port in (("via node A (forwarded)", port_a), ("at node B (local)    ", port_b)):
-            base = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": API_KEY}, timeout=30) as api:
-                await timed_calls(api, ids, 50, 1)  # warm-up
-                print(f"  {label} sequential:", percentiles(await timed_calls(api, ids, calls, 1)))
+        for count in sorted({1, chargers}):
+            started = time.perf_counter()
+            await connect_fleet(url, ids[len(tasks) : count], tasks)
+            progress(f"{count} chargers on node B (connected in {time.perf_counter() - started:.1f} s)")
+            for label, node in (
+                ("other node: REST at A → B → charger", node_a),
+                ("same node: REST at B", node_b),
+            ):
+                await measure_calls(redis, node.http, f"{label} @ {count}", ids[:count], calls)
+        before = await redis_calls(redis)
+        await asyncio.sleep(IDLE_SECONDS)
+        delta = redis_delta(before, await redis_calls(redis))
+        per = sum(delta.values()) / IDLE_SECONDS / chargers
+        progress(
+            f"idle, {chargers} chargers: {per:.3f} Redis commands per charger per second "
+            f"({sum(delta.values()) / IDLE_SECONDS:.0f}/s: {list(delta.items())[:6]})"
+        )
+        progress("live stream (SSE) at A and at B; the command (its event) at B:")
+        await stream_latency([node_a, node_b], env["CHARGEGRID_DATABASE_URL"], ids[0], min(calls, 100))
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(stop(node_a), stop(node_b))
-
-
-async def boot_and_beat(
-    url: str, cp_id: str, booted: list[float], beats: list[int], until: list[float]
-) -> None:
-    async with websockets.connect(f"{url}/{cp_id}", subprotocols=["ocpp1.6"], open_timeout=60) as ws:  # type: ignore[list-item]
-        await ws.send(
-            json.dumps([2, "b", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}])
-        )
-        await ws.recv()
-        booted.append(time.perf_counter())
-        while not until:
-            await asyncio.sleep(0.01)
-        count = 0
-        while time.perf_counter() < until[0]:
-            await ws.send(json.dumps([2, str(count), "Heartbeat", {}]))
-            await ws.recv()
-            count += 1
-        beats.append(count)
-
-
-async def workers(env: dict[str, str], count: int, storm: int, seconds: float) -> dict[str, float]:
-    port = free_port()
-    server = await start_node(f"bench-{count}", port, env, "--workers", str(count))
-    booted: list[float] = []
-    beats: list[int] = []
-    until: list[float] = []
-    url = f"ws://127.0.0.1:{port}/OCPP"
-    try:
-        started = time.perf_counter()
-        tasks = []
-        for start in range(0, storm, 100):
-            batch = [
-                asyncio.create_task(boot_and_beat(url, f"W{count}-{i}", booted, beats, until))
-                for i in range(start, min(storm, start + 100))
-            ]
-            tasks += batch
-            while len(booted) < min(storm, start + 100):
-                await asyncio.sleep(0.005)
-        storm_seconds = time.perf_counter() - started
-        until.append(time.perf_counter() + seconds)
-        await asyncio.gather(*tasks)
-        rate = sum(beats) / seconds
-        print(
-            f"--workers {count}: boot storm {storm} chargers in {storm_seconds:.2f} s "
-            f"({storm / storm_seconds:.0f}/s); {rate:.0f} Heartbeats/s answered"
-        )
-        return {"storm": storm / storm_seconds, "rate": rate}
-    finally:
-        await stop(server)
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+        node_a.stop()
+        node_b.stop()
+        await redis.aclose()
 
 
 async def main(options: argparse.Namespace) -> None:
+    raise_nofile()
     database = f"cg_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(**PG, database="test")
+    admin = await asyncpg.connect(**PG, database="test", timeout=10)
     await admin.execute(f'CREATE DATABASE "{database}"')
     prefix = f"cgbench-{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix="cg-cluster-bench-"))
     env = {
         **os.environ,
         "CHARGEGRID_DATABASE_URL": f"postgresql+asyncpg://{PG['user']}@{PG['host']}:{PG['port']}/{database}",
         "CHARGEGRID_REDIS_URL": REDIS_URL,
         "CHARGEGRID_REDIS__KEY_PREFIX": prefix,
         "CHARGEGRID_API_KEY": API_KEY,
-        "CHARGEGRID_DATA_DIR": "/tmp",
+        "CHARGEGRID_DATA_DIR": str(workdir),
         "CHARGEGRID_UNKNOWN_CHARGERS": "accept",
         "CHARGEGRID_MESSAGE_LOG": "off",
+        "CHARGEGRID_LOG_LEVEL": "warning",
     }
+    progress(f"load average {os.getloadavg()}; node logs in {workdir}")
     try:
-        await round_trip(env, options.chargers, options.calls)
-        if options.round_trip_only:
-            return
-        one = await workers(env, 1, options.storm, options.seconds)
-        two = await workers(env, 2, options.storm, options.seconds)
-        print(
-            f"--workers 2 / 1: boot storm ×{two['storm'] / one['storm']:.2f}, "
-            f"Heartbeat throughput ×{two['rate'] / one['rate']:.2f}"
+        # Migrate once: two nodes starting on an empty database would otherwise wait on each other.
+        migrate = await asyncio.create_subprocess_exec(
+            *[
+                sys.executable,
+                "-m",
+                "chargegrid",
+                "migrate",
+                "--database-url",
+                env["CHARGEGRID_DATABASE_URL"],
+            ],
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
+        output, _ = await asyncio.wait_for(migrate.communicate(), 120)
+        if migrate.returncode != 0:
+            raise RuntimeError(f"chargegrid migrate failed:\n{output.decode(errors='replace')[-2000:]}")
+        await asyncio.wait_for(round_trip(env, workdir, options.chargers, options.calls), options.deadline)
     finally:
+        progress(f"load average {os.getloadavg()}")
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await admin.close()
         client: Any = aioredis.Redis.from_url(REDIS_URL)
@@ -176,8 +281,6 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--chargers", type=int, default=1000)
-    parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--storm", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--round-trip-only", action="store_true", help="skip the --workers comparison")
+    parser.add_argument("--calls", type=int, default=500, help="sequential calls per figure")
+    parser.add_argument("--deadline", type=float, default=600, help="the whole run ends (fails) after this")
     asyncio.run(main(parser.parse_args()))

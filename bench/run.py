@@ -8,6 +8,12 @@ Servers under test (each started here as its own process on 127.0.0.1, one at a 
   ocpp-rpc           bench/baselines/ocpp_rpc_server.mjs — Node `ocpp-rpc` RPCServer (`npm ci` in bench/)
   chargegrid-sqlite  `python -m chargegrid serve`, default SQLite in a temp dir
   chargegrid-pg      the same on PostgreSQL (a database created for the run and dropped afterwards)
+Cluster targets (only when named in --targets; PostgreSQL and Redis at 127.0.0.1:6379, database 9):
+  chargegrid-pg-w1   `serve --workers 1` on PostgreSQL with Redis: one cluster node (leases, inbox)
+  chargegrid-pg-w2   `serve --workers 2`: two nodes sharing the port (SO_REUSEPORT); compare with -w1,
+                     e.g. --targets chargegrid-pg-w1,chargegrid-pg-w2 --phases throughput,boot
+  For these the Redis commands (INFO commandstats) and PostgreSQL commits and rows written
+  (pg_stat_database) are counted around the closed loop and the boot storm: per message, per charger.
 
 The load comes from bench/loadgen.py worker processes (OCPP 1.6 clients). The echo server runs first: its
 figures are the harness's own ceiling, and the CPU time of the server and of the load generator is recorded
@@ -41,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +59,10 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PY = sys.executable
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+# A database of this run's own: two runs at once (a bench and the harness's test) must not drop each
+# other's database mid-phase.
+PG_DB = f"cg_bench_{os.getpid()}"
 API_KEY = "bench-key"
 _source_counter = 0
 
@@ -130,6 +141,8 @@ class Target:
     api: bool = False
     phases: tuple[str, ...] = ("connections", "throughput", "boot")
     tls: bool = False  # chargegrid over wss:// / https:// with a certificate made for the run
+    workers: int = 0  # > 0: a cluster target, `serve --workers N` with Redis (its own key prefix)
+    redis_prefix: str = ""
 
 
 @dataclass
@@ -174,6 +187,11 @@ class Server:
             }
         )
         cmd = [PY, "-m", "chargegrid", "serve", "--host", "127.0.0.1", "--port", p]
+        if self.target.workers:
+            env["CHARGEGRID_REDIS_URL"] = REDIS_URL
+            env["CHARGEGRID_REDIS__KEY_PREFIX"] = self.target.redis_prefix
+            env["CHARGEGRID_NODE_ID"] = f"{self.target.name}-{self.starts}"
+            cmd += ["--workers", str(self.target.workers)]
         if self.target.tls:
             cert, key = make_certificate(self.workdir)
             cmd += ["--tls-cert", str(cert), "--tls-key", str(key)]
@@ -195,11 +213,25 @@ class Server:
             try:
                 _r, w = await asyncio.open_connection("127.0.0.1", self.port)
                 w.close()
+                if self.target.workers > 1:
+                    await self.wait_for_workers(deadline)
                 await asyncio.sleep(0.3)
                 return
             except OSError:
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"{self.target.name} did not listen within 60 s")
+
+    async def wait_for_workers(self, deadline: float) -> None:
+        """Every worker listens: the kernel hands a connection only to workers already listening, so a
+        fleet connected before the second one is up would all land on the first."""
+        seen: set[str] = set()
+        while len(seen) < self.target.workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.target.name}: only workers {sorted(seen)} answered within 60 s")
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                async with httpx.AsyncClient(timeout=2) as client:  # a new connection: any worker
+                    seen.add(str((await client.get(f"{self.http}/health")).json().get("node")))
+            await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -221,6 +253,84 @@ class Server:
     def cpu(self) -> float:
         assert self.proc is not None
         return cpu_seconds(self.proc.pid)
+
+
+# --------------------------------------------------------------------------------------------- cluster load
+PG_FLUSH_S = 2.0  # PostgreSQL's backends publish their counters at most once a second when idle
+IDLE_WINDOW_S = 6.0
+
+
+async def counters(target: Target) -> dict[str, float]:
+    """Redis commands so far (INFO commandstats: the whole Redis server, Lua scripts' inner commands
+    included) and the bench database's commits and rows written (pg_stat_database)."""
+    import asyncpg
+    import redis.asyncio as aioredis
+
+    out: dict[str, float] = {"t": time.perf_counter()}
+    client: Any = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    for name, row in stats.items():
+        out[f"redis.{name.removeprefix('cmdstat_')}"] = float(row["calls"])
+    out["redis"] = sum(v for k, v in out.items() if k.startswith("redis."))
+    db = await asyncpg.connect(PG_ADMIN)
+    try:
+        row = await db.fetchrow(
+            "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database "
+            f"WHERE datname = '{PG_DB}'"
+        )
+    finally:
+        await db.close()
+    if row is not None:
+        out["pg_commits"] = float(row["xact_commit"])
+        out["pg_rows_written"] = float(row["tup_inserted"] + row["tup_updated"] + row["tup_deleted"])
+    return out
+
+
+def cost(before: dict[str, float], after: dict[str, float], units: float, seconds: float) -> dict[str, Any]:
+    """What happened between two `counters`: per unit (message, charger) and per second."""
+    delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after if k != "t"}
+    top = sorted(
+        ((k[6:], v) for k, v in delta.items() if k.startswith("redis.") and v), key=lambda kv: -kv[1]
+    )
+    return {
+        "units": units,
+        "seconds": round(seconds, 2),
+        **{
+            f"{k}_per_unit": round(delta.get(k, 0.0) / max(units, 1), 3)
+            for k in ("redis", "pg_commits", "pg_rows_written")
+        },
+        **{
+            f"{k}_per_s": round(delta.get(k, 0.0) / max(seconds, 1e-9), 1)
+            for k in ("redis", "pg_commits", "pg_rows_written")
+        },
+        "redis_top": [[name, int(calls)] for name, calls in top[:8]],
+    }
+
+
+async def cluster_costs(server: Server, fleet: Fleet, plan: Plan) -> dict[str, Any]:
+    """Redis and PostgreSQL work with the fleet idle (a window longer than one lease refresh, 5 s with
+    the default 15 s lease), then under the closed loop; per message: the loaded window's work minus
+    the idle rate over the same time."""
+    await asyncio.sleep(PG_FLUSH_S)  # the counters of what ran before settle first
+    before = await counters(server.target)
+    await asyncio.sleep(IDLE_WINDOW_S)
+    after = await counters(server.target)
+    idle = cost(before, after, fleet.total, after["t"] - before["t"])
+    before = await counters(server.target)
+    run = await fleet.load(0, plan.step_s)
+    await asyncio.sleep(PG_FLUSH_S)
+    after = await counters(server.target)
+    window = after["t"] - before["t"]
+    loaded = cost(before, after, run["completed"], plan.step_s)
+    for key in ("redis", "pg_commits", "pg_rows_written"):
+        extra = max(loaded[f"{key}_per_unit"] * run["completed"] - idle[f"{key}_per_s"] * window, 0.0)
+        loaded[f"{key}_per_unit"] = round(extra / max(run["completed"], 1), 3)
+        loaded[f"{key}_per_s"] = round(extra / plan.step_s + idle[f"{key}_per_s"], 1)
+    loaded["rate"] = run["rate"]
+    return {"idle": idle, "closed_loop": loaded}
 
 
 # --------------------------------------------------------------------------------------------- load
@@ -519,6 +629,9 @@ async def phase_throughput(server: Server, plan: Plan) -> dict[str, Any]:
         await fleet.load(0, 1.0)  # warm-up
         res["max"] = await measure(fleet, 0, plan)
         log(f"  {server.target.name}: closed loop {res['max']}")
+        if server.target.workers:
+            res["cluster_costs"] = await cluster_costs(server, fleet, plan)
+            log(f"  {server.target.name}: Redis/PostgreSQL work {res['cluster_costs']}")
         if plan.profile_s and server.target.kind == "chargegrid":
             res["profile"] = await profile(server, fleet, plan.profile_s)
             log(f"  {server.target.name}: profile {res['profile']['self'][:5]}")
@@ -617,7 +730,11 @@ async def phase_boot_storm(server: Server, plan: Plan) -> dict[str, Any]:
                 w = Worker()
                 await w.start()
                 fleet.workers.append((w, 0))
+            before = await counters(server.target) if server.target.workers else None
             got = await fleet.grow(plan.storm, concurrency=plan.storm, timeout=plan.step_timeout_s)
+            if before is not None:
+                await asyncio.sleep(PG_FLUSH_S)
+                got["costs"] = cost(before, await counters(server.target), got["accepted"], got["elapsed_s"])
         finally:
             await fleet.close()
             await server.stop()
@@ -633,7 +750,10 @@ async def phase_boot_storm(server: Server, plan: Plan) -> dict[str, Any]:
         "seconds": median([r["elapsed_s"] for r in runs]),
         "accepted": median([r["accepted"] for r in runs]),
         "failures": max(r["failures"] for r in runs),
-        "runs": [{k: r[k] for k in ("elapsed_s", "accepted", "failures", "last_error")} for r in runs],
+        "runs": [
+            {k: r[k] for k in ("elapsed_s", "accepted", "failures", "last_error", "costs") if k in r}
+            for r in runs
+        ],
     }
 
 
@@ -661,6 +781,7 @@ def postgres_available() -> bool:
 def make_targets(names: list[str] | None, workdir: Path) -> tuple[list[Target], list[str]]:
     skipped: list[str] = []
     all_names = ["echo", "ocpp-lib", "ocpp-rpc", "chargegrid-sqlite", "chargegrid-pg", "chargegrid-wss"]
+    cluster_names = ["chargegrid-pg-w1", "chargegrid-pg-w2"]  # run only when asked for
     want = names or all_names
     targets: list[Target] = []
     cg = chargegrid_available() if any(n.startswith("chargegrid") for n in want) else False
@@ -681,21 +802,25 @@ def make_targets(names: list[str] | None, workdir: Path) -> tuple[list[Target], 
                 )
             else:
                 skipped.append(f"{n}: `python -m chargegrid serve` is not available in this tree")
-        elif n == "chargegrid-pg":
-            if cg and postgres_available():
+        elif n == "chargegrid-pg" or n in cluster_names:
+            cluster = n in cluster_names
+            if cg and postgres_available() and (not cluster or redis_available()):
                 targets.append(
                     Target(
                         n,
                         "chargegrid",
-                        db_url="postgresql+asyncpg://postgres@127.0.0.1:5432/cg_bench",
+                        db_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}",
                         api=True,
                         # memory is the edge's figure, measured on the default SQLite; PostgreSQL is
                         # measured where the database matters: throughput, API round trips, boot storm
                         phases=("throughput", "boot"),
+                        workers=int(n.rsplit("-w", 1)[1]) if cluster else 0,
+                        redis_prefix=f"cgbench-{random.randrange(36**6):x}" if cluster else "",
                     )
                 )
             else:
-                skipped.append(f"{n}: chargegrid or PostgreSQL at 127.0.0.1:5432 not available")
+                needs = f" or Redis ({REDIS_URL})" if cluster else ""
+                skipped.append(f"{n}: chargegrid, PostgreSQL (127.0.0.1:5432){needs} not available")
         elif n == "chargegrid-wss":
             if cg:
                 # TLS costs per message (encryption) and per connection: the throughput mix over wss://
@@ -712,8 +837,32 @@ def make_targets(names: list[str] | None, workdir: Path) -> tuple[list[Target], 
             else:
                 skipped.append(f"{n}: `python -m chargegrid serve` is not available in this tree")
         else:
-            raise SystemExit(f"unknown target {n}; choose from {', '.join(all_names)}")
+            raise SystemExit(f"unknown target {n}; choose from {', '.join(all_names + cluster_names)}")
     return targets, skipped
+
+
+def redis_available() -> bool:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def drop_redis_keys(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -755,7 +904,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def pg_db(action: str) -> None:
-    sql = "DROP DATABASE IF EXISTS cg_bench WITH (FORCE)" if action == "drop" else "CREATE DATABASE cg_bench"
+    sql = f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)" if action == "drop" else f"CREATE DATABASE {PG_DB}"
     subprocess.run(["psql", PG_ADMIN, "-c", sql], capture_output=True, timeout=60)
 
 
@@ -900,6 +1049,44 @@ def table(report: dict[str, Any]) -> str:
         [fmt(bs[n].get("seconds"), 2) for n in names],
     )
     row("  failures (worst run)", [fmt(bs[n].get("failures")) for n in names])
+    if any("cluster_costs" in tp[n] for n in names):
+        costs = {n: tp[n].get("cluster_costs") or {} for n in names}
+        boots = {n: next((r["costs"] for r in bs[n].get("runs", []) if "costs" in r), {}) for n in names}
+
+        def each(source: dict[str, dict[str, Any]], phase: str | None, key: str) -> list[str]:
+            return [
+                fmt((source[n].get(phase) if phase else source[n]).get(key) if source[n] else None, 2)
+                for n in names
+            ]
+
+        row(
+            "Redis commands per message (closed loop, idle work taken out)",
+            each(costs, "closed_loop", "redis_per_unit"),
+        )
+        row("Redis commands/s with the fleet idle (leases)", each(costs, "idle", "redis_per_s"))
+        row(
+            "PostgreSQL commits / rows written per message",
+            [
+                f"{a} / {b}"
+                for a, b in zip(
+                    each(costs, "closed_loop", "pg_commits_per_unit"),
+                    each(costs, "closed_loop", "pg_rows_written_per_unit"),
+                    strict=True,
+                )
+            ],
+        )
+        row("Redis commands per booted charger (boot storm)", each(boots, None, "redis_per_unit"))
+        row(
+            "PostgreSQL commits / rows written per booted charger",
+            [
+                f"{a} / {b}"
+                for a, b in zip(
+                    each(boots, None, "pg_commits_per_unit"),
+                    each(boots, None, "pg_rows_written_per_unit"),
+                    strict=True,
+                )
+            ],
+        )
     out = "\n".join(lines)
     if report.get("ratios"):
         out += (
@@ -912,7 +1099,7 @@ def table(report: dict[str, Any]) -> str:
 
 
 def ratios(t: dict[str, Any]) -> dict[str, Any]:
-    ours = next((n for n in ("chargegrid-sqlite", "chargegrid-pg") if n in t), None)
+    ours = next((n for n in ("chargegrid-sqlite", "chargegrid-pg", "chargegrid-pg-w1") if n in t), None)
     if ours is None:
         return {}
     out = {}
@@ -932,6 +1119,19 @@ def ratios(t: dict[str, Any]) -> dict[str, Any]:
         both = la & lb
         return max(both) if both else None
 
+    if "chargegrid-pg-w1" in t and "chargegrid-pg-w2" in t:
+        one, two = t["chargegrid-pg-w1"], t["chargegrid-pg-w2"]
+        a, b = two.get("throughput", {}), one.get("throughput", {})
+        out["chargegrid-pg-w2 / chargegrid-pg-w1"] = {
+            "max_rate": ratio(peak(a), peak(b)),
+            "best_rate": ratio(
+                (a.get("best_p99_lt_50") or {}).get("rate"), (b.get("best_p99_lt_50") or {}).get("rate")
+            ),
+            "boot_speed": ratio(
+                one.get("boot_storm", {}).get("seconds"), two.get("boot_storm", {}).get("seconds")
+            ),
+            "mem": "—",
+        }
     for n in t:
         if n.startswith("chargegrid"):
             continue
@@ -976,7 +1176,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     phases = args.phases.split(",")
     try:
         for tgt in targets:
-            if tgt.name == "chargegrid-pg":
+            if tgt.name.startswith("chargegrid-pg"):
                 pg_db("drop")
                 pg_db("create")
             server = Server(tgt, workdir)
@@ -993,12 +1193,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     res["boot_storm"] = await phase_boot_storm(server, plan)
             except Exception as exc:  # one broken server must not lose the others' figures
                 res["error"] = repr(exc)[:500]
-                log(f"  {tgt.name} failed: {exc!r}")
+                log(f"  {tgt.name} failed: {exc!r}\n{traceback.format_exc()}")
             finally:
                 res["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
                 await server.stop()
-                if tgt.name == "chargegrid-pg":
+                if tgt.name.startswith("chargegrid-pg"):
                     pg_db("drop")
+                if tgt.redis_prefix:
+                    drop_redis_keys(tgt.redis_prefix)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -37,9 +37,11 @@ from chargegrid.api.health import router as health_router
 from chargegrid.api.metrics_api import router as metrics_router
 from chargegrid.api.outcomes import command_error_handler, invalid_command_values_handler
 from chargegrid.api_key import resolve_api_key
+from chargegrid.cluster.event_wakeups import EventWakeups
+from chargegrid.cluster.forwarding import ClusterUnavailable
 from chargegrid.cluster.handover import cluster_unavailable_handler, hand_over
 from chargegrid.cluster.jobs import NetworkJobs
-from chargegrid.cluster.node import ClusterNode, ClusterUnavailable
+from chargegrid.cluster.node import ClusterNode
 from chargegrid.config import Settings
 from chargegrid.domain import operation_records
 from chargegrid.domain.hooks import Hooks
@@ -144,10 +146,14 @@ def create_app(settings: Settings) -> FastAPI:
             events=events,
             key_usage=key_usage,
         )
+        wakeups: EventWakeups | None = None  # live streams woken by events numbered on other nodes
         if cluster is not None:
             services.jobs = NetworkJobs(cluster.redis, cluster.prefix, cluster.node_id)
             message_log.may_prune = services.jobs.claim
             await cluster.start()
+            wakeups = EventWakeups(cluster.redis, cluster.prefix, cluster.node_id, events.numbered_elsewhere)
+            events.sequencer.listeners.append(wakeups.numbered)
+            wakeups.start()
         app.state.services = services
         app.state.edge = edge
         message_log.start()
@@ -170,6 +176,8 @@ def create_app(settings: Settings) -> FastAPI:
                 if stop is not None:
                     await stop()
             await hand_over(services)
+            if wakeups is not None:
+                await wakeups.stop()
             if cluster is not None:
                 await cluster.stop()
             await key_usage.stop()

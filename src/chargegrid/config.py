@@ -93,6 +93,12 @@ class EventSettings(BaseModel):
     )
     webhook_backoff_max_seconds: float = Field(default=3600, gt=0, description="Longest retry delay")
     sequence_interval: float = Field(default=0.2, gt=0, description="How often new events are picked up (s)")
+    stream_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often a live stream (SSE) looks for events it was not woken for (s); in a "
+        "cluster, events numbered on another node wake it through Redis, this is the fallback",
+    )
 
 
 class UiSettings(BaseModel):

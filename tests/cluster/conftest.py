@@ -35,6 +35,7 @@ API_KEY = "cluster-test-key"
 REDIS_URL = os.environ.get("CHARGEGRID_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 LEASE_SECONDS = 2.0
 CALL_TIMEOUT = 4.0
+STREAM_POLL_SECONDS = 60.0
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -97,6 +98,9 @@ class Cluster:
             "CHARGEGRID_STRIPE__API_KEY": "sk_test_cluster",
             "CHARGEGRID_STRIPE__API_BASE": "http://127.0.0.1:9",
             "CHARGEGRID_PAYMENTS__SWEEP_INTERVAL_SECONDS": "0.5",
+            # Live streams are woken through Redis; their fallback poll is made long here so that a
+            # stream that gets another node's event promptly proves the wake-up, not the poll.
+            "CHARGEGRID_EVENTS__STREAM_POLL_SECONDS": str(STREAM_POLL_SECONDS),
             **extra,
         }
 

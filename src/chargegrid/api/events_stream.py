@@ -28,9 +28,6 @@ router = APIRouter(tags=["Events"])
 
 BATCH = 500
 KEEP_ALIVE = 15.0  # seconds: proxies close idle connections
-# Events numbered on this node wake the stream at once; those numbered by another node (the sequencer
-# runs on one node of a cluster) are found by looking this often.
-POLL = 1.0
 
 
 @router.get(
@@ -79,6 +76,9 @@ async def _stream(
     services: Services, caller: Caller, position: int, patterns: list[str], charge_point_id: str | None
 ) -> AsyncIterator[bytes]:
     assert services.events is not None
+    # Events numbered on this node wake the stream at once, and so do those numbered by another node of
+    # a cluster (a wake-up through Redis); the poll finds the rest (a lost wake-up, Redis down).
+    poll = services.settings.events.stream_poll_seconds
     loop = asyncio.get_running_loop()
     with services.events.stream_waiter() as waiter:
         yield b": connected\n\n"
@@ -105,4 +105,4 @@ async def _stream(
                 yield b": keep-alive\n\n"
                 quiet_since = loop.time()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), POLL)
+                await asyncio.wait_for(waiter.wait(), poll)

@@ -13,7 +13,7 @@ import logging
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from chargegrid.cluster.node import ClusterUnavailable
+from chargegrid.cluster.forwarding import ClusterUnavailable
 from chargegrid.services import Services
 
 log = logging.getLogger("chargegrid.cluster")

@@ -1,4 +1,4 @@
-"""This node's place in a cluster: who holds which charger (Redis), and commands carried between nodes.
+"""This node's place in a cluster: who holds which charger (Redis leases), and the node's life in it.
 
 Keys (all under the `redis.key_prefix` setting, `P`):
 - `P:node:<node>`: the node's liveness, a key that expires after `redis.lease_seconds` unless the node
@@ -6,53 +6,37 @@ Keys (all under the `redis.key_prefix` setting, `P`):
 - `P:nodes`: the set of node ids that ever joined (pruned of dead ones when read).
 - `P:cp:<id>`: the node holding charger `<id>`, with the same lease, refreshed by the holder.
 - `P:held:<node>`: hash charger id → OCPP version of the chargers a node holds (for `/API/Status`).
-- `P:inbox:<node>`: the node's request list: commands to run on one of its chargers, and "close your
-  session of X" when X connected elsewhere. The node pops it (BLPOP), so a request reaches it at once.
-- `P:replies:<node>`: the outcomes of the commands a node forwarded, each tagged with its request id;
-  one task per node pops them and wakes the waiting caller (no Redis connection held per waiting call).
+- `P:inbox:<node>`, `P:replies:<node>`: commands carried between nodes (`cluster/forwarding.py`).
 
-Only the holder talks to a charger, so OCPP's one-outstanding-CALL-per-charger rule (the session's call
-lock) holds across the cluster. Losing Redis does not stop the node: it keeps serving its own chargers,
-re-claims them when Redis is back, and commands for other nodes fail with `ClusterUnavailable` (503).
+Losing Redis does not stop the node: it keeps serving its own chargers, re-claims them when Redis is
+back, and commands for other nodes fail with `ClusterUnavailable` (503).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import os
 import socket
 import time
-import uuid
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chargegrid.background import raise_if_stopping
+from chargegrid.cluster.forwarding import Forwarding
 from chargegrid.config import Settings
-from chargegrid.ocpp.commands import Command, CommandError, DialectBug, InvalidCommand, UnsupportedCommand
-from chargegrid.ocpp.commands.catalog import command_from_json, command_to_json
-from chargegrid.ocpp.commands.execute import run_on_session
-from chargegrid.ocpp.commands.outcome import Outcome, OutcomeStatus
+from chargegrid.ocpp.commands import Command
+from chargegrid.ocpp.commands.outcome import Outcome
 from chargegrid.ocpp.sessions import SessionRegistry
 
 log = logging.getLogger("chargegrid.cluster")
 
-# A command error raised on the holder comes back as the same class, by name.
-COMMAND_ERRORS: dict[str, type[CommandError]] = {
-    cls.__name__: cls for cls in (InvalidCommand, UnsupportedCommand, DialectBug, CommandError)
-}
-# How much longer than the call timeout the asking node waits for the holder's own Timeout answer
-# (the request's trip through Redis is added to the charger's wait on the holder).
-REPLY_GRACE_SECONDS = 1.0
-# Redis connections per node: two stay in BLPOP (inbox, replies), the rest serve short commands.
+# Redis connections per node: two stay in BLPOP (inbox, replies), one subscribed (event wake-ups), the
+# rest serve short commands.
 REDIS_CONNECTIONS = 32
 LEAVE_SECONDS = 3.0  # how long a stopping node waits for its Redis work before going on
-# How often a waiting caller checks that the holder is still alive.
-LIVENESS_CHECK_SECONDS = 0.5
 
 # Claim a charger: become its holder, return the previous holder (nil when none).
 _CLAIM = """
@@ -96,21 +80,6 @@ local node = redis.call('GET', KEYS[1])
 if node and redis.call('EXISTS', ARGV[1] .. node) == 1 then return node end
 return false
 """
-# Look up the live holder and, unless it is the asking node, queue the request in its inbox: one round
-# trip for a forwarded command. ARGV: node-key prefix, inbox prefix, the request, asking node, inbox TTL ms.
-_ROUTE = """
-local node = redis.call('GET', KEYS[1])
-if not node or redis.call('EXISTS', ARGV[1] .. node) == 0 then return false end
-if node ~= ARGV[4] then
-  redis.call('RPUSH', ARGV[2] .. node, ARGV[3])
-  redis.call('PEXPIRE', ARGV[2] .. node, ARGV[5])
-end
-return node
-"""
-
-
-class ClusterUnavailable(Exception):
-    """This node cannot reach the cluster (Redis); the message says why. HTTP 503."""
 
 
 def default_node_id() -> str:
@@ -137,32 +106,30 @@ class ClusterNode:
             timeout=5,
         )
         self.redis: aioredis.Redis = aioredis.Redis(connection_pool=pool)
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._claim = self.redis.register_script(_CLAIM)
         self._release = self.redis.register_script(_RELEASE)
         self._refresh = self.redis.register_script(_REFRESH)
         self._holder = self.redis.register_script(_HOLDER)
-        self._route = self.redis.register_script(_ROUTE)
         self._tasks: list[asyncio.Task[None]] = []
-        self._handlers: set[asyncio.Task[None]] = set()
+        self.forwarding = Forwarding(self)
         self.redis_problem: str | None = None  # why Redis is unreachable, None when it is fine
         self._left = False
 
     # ---- keys -------------------------------------------------------------------------------------
 
-    def _node_key(self, node: str) -> str:
+    def node_key(self, node: str) -> str:
         return f"{self.prefix}:node:{node}"
 
-    def _cp_key(self, cp_id: str) -> str:
+    def cp_key(self, cp_id: str) -> str:
         return f"{self.prefix}:cp:{cp_id}"
 
-    def _held_key(self, node: str) -> str:
+    def held_key(self, node: str) -> str:
         return f"{self.prefix}:held:{node}"
 
-    def _inbox_key(self, node: str) -> str:
+    def inbox_key(self, node: str) -> str:
         return f"{self.prefix}:inbox:{node}"
 
-    def _replies_key(self, node: str) -> str:
+    def replies_key(self, node: str) -> str:
         return f"{self.prefix}:replies:{node}"
 
     # ---- life cycle -------------------------------------------------------------------------------
@@ -172,11 +139,11 @@ class ClusterNode:
         try:
             await self._heartbeat()
         except RedisError as exc:
-            self._lost_redis(exc)
+            self.lost_redis(exc)
         self._tasks = [
             asyncio.create_task(self._keep_alive(), name="cluster-lease"),
-            asyncio.create_task(self._serve_inbox(), name="cluster-inbox"),
-            asyncio.create_task(self._serve_replies(), name="cluster-replies"),
+            asyncio.create_task(self.forwarding.serve_inbox(), name="cluster-inbox"),
+            asyncio.create_task(self.forwarding.serve_replies(), name="cluster-replies"),
         ]
         log.info("node %s joined the cluster (lease %.1f s)", self.node_id, self.lease_ms / 1000)
 
@@ -196,12 +163,12 @@ class ClusterNode:
         self._tasks = []
         try:
             async with asyncio.timeout(LEAVE_SECONDS):
-                await self.redis.delete(self._node_key(self.node_id))
+                await self.redis.delete(self.node_key(self.node_id))
                 await self.redis.srem(f"{self.prefix}:nodes", self.node_id)
                 ids = [session.charge_point_id for session in self.registry]
                 for start in range(0, len(ids), 500):
                     await self._release_all(ids[start : start + 500])
-                await self.redis.delete(self._held_key(self.node_id))
+                await self.redis.delete(self.held_key(self.node_id))
             log.info("node %s left the cluster", self.node_id)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning(
@@ -212,13 +179,12 @@ class ClusterNode:
 
     async def stop(self) -> None:
         await self.leave()
-        for task in list(self._handlers):
-            task.cancel()
+        self.forwarding.cancel_handlers()
         if self._on_connection in self.registry.listeners:
             self.registry.listeners.remove(self._on_connection)
         await self.redis.aclose()
 
-    def _lost_redis(self, exc: BaseException) -> None:
+    def lost_redis(self, exc: BaseException) -> None:
         problem = f"Redis unreachable: {exc}"[:200]
         if self.redis_problem is None:
             log.warning(
@@ -240,19 +206,19 @@ class ClusterNode:
             else:
                 await self._release_all([cp_id])
         except RedisError as exc:  # the lease refresh re-claims when Redis is back
-            self._lost_redis(exc)
+            self.lost_redis(exc)
 
     async def _release_all(self, ids: list[str]) -> None:
         await self._release(
-            keys=[self._cp_key(cp_id) for cp_id in ids],
-            args=[self.node_id, self._held_key(self.node_id), *ids],
+            keys=[self.cp_key(cp_id) for cp_id in ids],
+            args=[self.node_id, self.held_key(self.node_id), *ids],
         )
 
     async def _claim_charger(self, cp_id: str) -> None:
         session = self.registry.get(cp_id)
         version = session.version.value if session is not None else ""
         previous = await self._claim(
-            keys=[self._cp_key(cp_id), self._held_key(self.node_id)],
+            keys=[self.cp_key(cp_id), self.held_key(self.node_id)],
             args=[self.node_id, self.lease_ms, cp_id, version],
         )
         if previous and previous != self.node_id:
@@ -260,29 +226,29 @@ class ClusterNode:
             log.info(
                 "charge point %r moved here from node %s: asking it to close its session", cp_id, previous
             )
-            await self._send(previous, {"type": "close", "cp": cp_id, "by": self.node_id})
+            await self.forwarding.send(previous, {"type": "close", "cp": cp_id, "by": self.node_id})
 
     async def _heartbeat(self) -> None:
         """Refresh the node's liveness and its chargers' leases; close sessions another node took."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(self._node_key(self.node_id), str(time.time()), px=self.lease_ms)
+        pipe.set(self.node_key(self.node_id), str(time.time()), px=self.lease_ms)
         pipe.sadd(f"{self.prefix}:nodes", self.node_id)
-        pipe.pexpire(self._inbox_key(self.node_id), self.lease_ms * 4)
+        pipe.pexpire(self.inbox_key(self.node_id), self.lease_ms * 4)
         await pipe.execute()
         sessions = list(self.registry)
         lost: list[str] = []
         for start in range(0, len(sessions), 500):  # bounded Lua runs: Redis is single-threaded
             chunk = sessions[start : start + 500]
-            args: list[Any] = [self.node_id, self.lease_ms, self._held_key(self.node_id)]
+            args: list[Any] = [self.node_id, self.lease_ms, self.held_key(self.node_id)]
             for session in chunk:
                 args += [session.charge_point_id, session.version.value]
-            lost += await self._refresh(keys=[self._cp_key(s.charge_point_id) for s in chunk], args=args)
-        held = await self.redis.hkeys(self._held_key(self.node_id))
+            lost += await self._refresh(keys=[self.cp_key(s.charge_point_id) for s in chunk], args=args)
+        held = await self.redis.hkeys(self.held_key(self.node_id))
         stale = [cp_id for cp_id in held if cp_id not in self.registry]
         if stale:
-            await self.redis.hdel(self._held_key(self.node_id), *stale)
+            await self.redis.hdel(self.held_key(self.node_id), *stale)
         for cp_id in lost:
-            await self._close_local(cp_id, "connected to another node")
+            await self.close_local(cp_id, "connected to another node")
         self._redis_back()
 
     async def _keep_alive(self) -> None:
@@ -293,22 +259,22 @@ class ClusterNode:
                 await self._heartbeat()
             except RedisError as exc:
                 raise_if_stopping()
-                self._lost_redis(exc)
+                self.lost_redis(exc)
 
     async def holder(self, cp_id: str) -> str | None:
         """The live node holding `cp_id`, or None when it is connected nowhere (or its node died)."""
-        node = await self._holder(keys=[self._cp_key(cp_id)], args=[self._node_key("")])
+        node = await self._holder(keys=[self.cp_key(cp_id)], args=[self.node_key("")])
         return str(node) if node else None
 
     async def held_elsewhere(self, ids: list[str]) -> set[str]:
         """Which of `ids` another live node of the cluster holds."""
         if not ids:
             return set()
-        holders = await self.redis.mget([self._cp_key(cp_id) for cp_id in ids])
+        holders = await self.redis.mget([self.cp_key(cp_id) for cp_id in ids])
         nodes = sorted({str(node) for node in holders if node and node != self.node_id})
         if not nodes:
             return set()
-        alive = await self.redis.mget([self._node_key(node) for node in nodes])
+        alive = await self.redis.mget([self.node_key(node) for node in nodes])
         live = {node for node, up in zip(nodes, alive, strict=True) if up}
         return {cp_id for cp_id, node in zip(ids, holders, strict=True) if node in live}
 
@@ -317,17 +283,17 @@ class ClusterNode:
         nodes = sorted(str(node) for node in await self.redis.smembers(f"{self.prefix}:nodes"))
         pipe = self.redis.pipeline(transaction=False)
         for node in nodes:
-            pipe.exists(self._node_key(node))
+            pipe.exists(self.node_key(node))
         alive = [node for node, up in zip(nodes, await pipe.execute(), strict=True) if up]
         if dead := [node for node in nodes if node not in alive]:
             await self.redis.srem(f"{self.prefix}:nodes", *dead)
         found: dict[str, tuple[str, str]] = {}
         for node in alive:
-            held = {str(k): str(v) for k, v in (await self.redis.hgetall(self._held_key(node))).items()}
+            held = {str(k): str(v) for k, v in (await self.redis.hgetall(self.held_key(node))).items()}
             if not held:
                 continue
             ids = sorted(held)
-            holders = await self.redis.mget([self._cp_key(cp_id) for cp_id in ids])
+            holders = await self.redis.mget([self.cp_key(cp_id) for cp_id in ids])
             for cp_id, holder in zip(ids, holders, strict=True):
                 if holder == node:  # a charger that just moved is listed once, at its new node
                     found[cp_id] = (node, held[cp_id])
@@ -341,165 +307,14 @@ class ClusterNode:
             return f"unreachable: {exc or type(exc).__name__}"[:200]
         return None
 
-    # ---- requests between nodes -------------------------------------------------------------------
-
-    async def _send(self, node: str, message: dict[str, Any]) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.rpush(self._inbox_key(node), json.dumps(message))
-        pipe.pexpire(self._inbox_key(node), self.lease_ms * 4)  # a dead node's inbox goes away
-        await pipe.execute()
-
     async def remote(self, cp_id: str, command: Command, actor: str | None) -> Outcome:
         """`Commands.remote`: run `command` on the node that holds `cp_id` and return its outcome."""
-        try:
-            return await self._remote(cp_id, command, actor)
-        except (RedisError, OSError) as exc:
-            self._lost_redis(exc)
-            raise ClusterUnavailable(
-                f"cannot reach charge point {cp_id!r}: it is not connected to this node ({self.node_id}) "
-                f"and the cluster is unreachable (Redis: {exc})"
-            ) from None
+        return await self.forwarding.remote(cp_id, command, actor)
 
-    async def _remote(self, cp_id: str, command: Command, actor: str | None) -> Outcome:
-        request_id = uuid.uuid4().hex
-        waiting = asyncio.get_running_loop().create_future()
-        self._waiting[request_id] = waiting
-        try:
-            return await self._forward(cp_id, command, actor, request_id, waiting)
-        finally:
-            self._waiting.pop(request_id, None)
-
-    async def _forward(
-        self,
-        cp_id: str,
-        command: Command,
-        actor: str | None,
-        request_id: str,
-        waiting: asyncio.Future[dict[str, Any]],
-    ) -> Outcome:
-        timeout = self.settings.call_timeout
-        request = {
-            "type": "call",
-            "cp": cp_id,
-            "command": command_to_json(command),
-            "actor": actor,
-            "id": request_id,
-            "reply": self._replies_key(self.node_id),
-            "deadline": time.time() + timeout,
-        }
-        routed = await self._route(
-            keys=[self._cp_key(cp_id)],
-            args=[
-                self._node_key(""),
-                self._inbox_key(""),
-                json.dumps(request),
-                self.node_id,
-                self.lease_ms * 4,
-            ],
-        )
-        node = str(routed) if routed else None
-        if node is None or node == self.node_id:
-            return Outcome(
-                OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected to the cluster"
-            )
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout + REPLY_GRACE_SECONDS
-        while (left := end - loop.time()) > 0:
-            with contextlib.suppress(TimeoutError):
-                reply = await asyncio.wait_for(asyncio.shield(waiting), min(LIVENESS_CHECK_SECONDS, left))
-                return _read_reply(reply)
-            if await self.holder(cp_id) != node:  # the holder died, or the charger left it
-                return Outcome(
-                    OutcomeStatus.Disconnected,
-                    description=f"charge point {cp_id!r} or its node {node} went away before answering; "
-                    "the command may or may not have been carried out",
-                )
-        return Outcome(OutcomeStatus.Timeout, description=f"no answer from charge point {cp_id!r} in time")
-
-    async def _serve_inbox(self) -> None:
-        inbox = self._inbox_key(self.node_id)
-        while True:
-            try:
-                popped = await self.redis.blpop([inbox], timeout=1)
-            except (RedisError, OSError) as exc:
-                raise_if_stopping()
-                self._lost_redis(exc)
-                await asyncio.sleep(1)
-                continue
-            if popped is None:
-                continue
-            task = asyncio.create_task(self._handle(json.loads(popped[1])))
-            self._handlers.add(task)
-            task.add_done_callback(self._handlers.discard)
-
-    async def _serve_replies(self) -> None:
-        replies = self._replies_key(self.node_id)
-        while True:
-            try:
-                popped = await self.redis.blpop([replies], timeout=1)
-            except (RedisError, OSError) as exc:
-                raise_if_stopping()
-                self._lost_redis(exc)
-                await asyncio.sleep(1)
-                continue
-            if popped is None:
-                continue
-            reply = json.loads(popped[1])
-            waiting = self._waiting.get(reply.pop("id"))
-            if waiting is not None and not waiting.done():  # else the caller gave up (Timeout)
-                waiting.set_result(reply)
-
-    async def _handle(self, message: dict[str, Any]) -> None:
-        cp_id = message["cp"]
-        if message["type"] == "close":
-            try:
-                moved = await self.redis.get(self._cp_key(cp_id)) != self.node_id  # not back here meanwhile
-            except (RedisError, OSError) as exc:
-                self._lost_redis(exc)
-                return  # the lease refresh settles it when Redis is back
-            if moved:
-                await self._close_local(cp_id, f"connected to node {message['by']}")
-            return
-        if time.time() > message["deadline"]:
-            return  # the asking node has given up (answered Timeout); do not act behind its back
-        reply: dict[str, Any]
-        session = self.registry.get(cp_id)
-        if session is None:
-            outcome = Outcome(OutcomeStatus.Offline, description=f"charge point {cp_id!r} is not connected")
-            reply = {"outcome": outcome.to_json()}
-        else:
-            try:
-                outcome = await run_on_session(session, command_from_json(message["command"]))
-                reply = {"outcome": outcome.to_json()}
-            except CommandError as exc:
-                reply = {"error": type(exc).__name__, "message": str(exc)}
-            except Exception as exc:  # e.g. a command this node's version does not know: say so, do not hang
-                log.exception("node %s could not run a forwarded command for %r", self.node_id, cp_id)
-                message_text = (
-                    f"node {self.node_id} could not run the command ({type(exc).__name__}); see its log"
-                )
-                reply = {"error": DialectBug.__name__, "message": message_text}
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.rpush(message["reply"], json.dumps({"id": message["id"], **reply}))
-        pipe.pexpire(message["reply"], self.lease_ms * 4)
-        try:
-            await pipe.execute()
-        except (
-            RedisError,
-            OSError,
-        ) as exc:  # the asker sees no answer: Timeout, as for a lost charger answer
-            self._lost_redis(exc)
-
-    async def _close_local(self, cp_id: str, why: str) -> None:
+    async def close_local(self, cp_id: str, why: str) -> None:
         session = self.registry.get(cp_id)
         if session is None:
             return
         log.warning("charge point %r %s: closing its session on node %s", cp_id, why, self.node_id)
         session.rpc.close()
         await session.close(1000, why[:120])
-
-
-def _read_reply(reply: dict[str, Any]) -> Outcome:
-    if "error" in reply:
-        raise COMMAND_ERRORS.get(reply["error"], CommandError)(reply["message"])
-    return Outcome.from_json(reply["outcome"])

@@ -90,6 +90,11 @@ class Events:
         for waiter in self._streams:
             waiter.set()
 
+    def numbered_elsewhere(self) -> None:
+        """Another node of the cluster gave events their positions (`cluster/event_wakeups.py`)."""
+        self._wake_streams()
+        self.worker.poke()
+
     @contextlib.contextmanager
     def stream_waiter(self) -> Any:
         waiter = asyncio.Event()
