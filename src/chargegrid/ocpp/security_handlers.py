@@ -36,8 +36,15 @@ PNC_VENDOR = "org.openchargealliance.iso15118pnc"
 
 
 async def _record_event(
-    h: Handlers, event_type: str, tech_info: str | None, origin: str = "csms", when: Any = None
+    h: Handlers,
+    event_type: str,
+    tech_info: str | None,
+    origin: str = "csms",
+    when: Any = None,
+    notification: Payload | None = None,
 ) -> None:
+    """Store a security event (ours, or the charger's `notification`, which also becomes a charger event
+    for the integrators) in the charger's write lane, and count it if critical."""
     critical = kinds.is_critical(event_type)
     if critical:
         CRITICAL_SECURITY_EVENTS.labels(event_type).inc()
@@ -53,6 +60,8 @@ async def _record_event(
             when=when,
             address=h.session.remote or None,
         )
+        if notification is not None:
+            await stations.event(db, h.cp_id, "SecurityEventNotification", notification, when)
 
     await h.ctx.writer.run(h.cp_id, write)
 
@@ -124,26 +133,14 @@ async def sign_certificate_2x(h: Handlers, p: Payload) -> Payload:
 
 
 async def security_event_notification(h: Handlers, p: Payload) -> Payload:
-    when = parse_time(p.get("timestamp"))
-    event_type = str(p["type"])
-    critical = kinds.is_critical(event_type)
-    if critical:
-        CRITICAL_SECURITY_EVENTS.labels(event_type).inc()
-
-    async def write(db: Db) -> None:
-        security_store.add_event(
-            db,
-            h.cp_id,
-            event_type,
-            origin="charger",
-            critical=critical,
-            tech_info=p.get("techInfo"),
-            when=when,
-            address=h.session.remote or None,
-        )
-        await stations.event(db, h.cp_id, "SecurityEventNotification", p, when)  # + the integrators' event
-
-    await h.ctx.writer.run(h.cp_id, write)
+    await _record_event(
+        h,
+        str(p["type"]),
+        p.get("techInfo"),
+        origin="charger",
+        when=parse_time(p.get("timestamp")),
+        notification=p,
+    )
     return {}
 
 
