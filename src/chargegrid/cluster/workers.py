@@ -18,6 +18,7 @@ from types import FrameType
 
 import uvicorn
 
+from chargegrid import gc_tuning
 from chargegrid.cluster.handover import hand_over
 from chargegrid.cluster.node import default_node_id
 from chargegrid.config import Settings
@@ -92,6 +93,10 @@ def _reuse_port_socket(host: str, port: int) -> socket.socket:
 class HandingOverServer(uvicorn.Server):
     """uvicorn, but on shutdown the chargers are handed over (1001) before uvicorn drops the rest (1012)."""
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        gc_tuning.freeze_startup_heap()  # the app's start-up (lifespan) has run by now
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:  # stop accepting first
             server.close()
@@ -103,5 +108,6 @@ class HandingOverServer(uvicorn.Server):
 
 def serve_node(config: uvicorn.Config) -> None:
     """Run one node; a worker of `--workers N` shares the port with its siblings (SO_REUSEPORT)."""
+    gc_tuning.tune()
     server = HandingOverServer(config)
     server.run(sockets=[_reuse_port_socket(config.host, config.port)] if is_worker() else None)
