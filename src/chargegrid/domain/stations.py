@@ -27,9 +27,12 @@ class BootInfo:
     reason: str | None = None
 
 
-async def boot(db: Db, charge_point_id: str, protocol: str, info: BootInfo) -> str:
-    """Store what the station says about itself; answer its registration status."""
-    status = await cp_store.registration_status(db, charge_point_id)
+async def boot(
+    db: Db, charge_point_id: str, protocol: str, info: BootInfo, known_status: str | None = None
+) -> str:
+    """Store what the station says about itself; answer its registration status (`known_status`: read
+    just before, at this connection's handshake; otherwise read now)."""
+    status = known_status or await cp_store.registration_status(db, charge_point_id)
     if status is None:  # deleted by an operator while connected
         return "Rejected"
     now = utcnow()

@@ -9,8 +9,6 @@ security profile, 429/503 password-guessing budgets (`ocpp.security_gate`).
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from chargegrid.ocpp import security_gate
 from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.versions import OcppVersion, negotiate
 from chargegrid.store import charge_points as cp_store
+from chargegrid.store.batched_reads import BatchedReader
 from chargegrid.store.models import ChargePoint, ConnectorStatus
 
 log = logging.getLogger("chargegrid.edge")
@@ -98,51 +97,22 @@ Found = tuple[ChargePoint | None, list[ConnectorStatus]]
 
 
 class ChargePointLookup:
-    """The admission reads of many handshakes at once: one query pair for every id asked for meanwhile.
-
-    In a boot storm thousands of chargers connect within a second; reading each one's record and
-    connectors in its own session queued them on the connection pool (and on aiosqlite's thread, one hop
-    per statement). Ids asked for while a batch is being read form the next batch.
-    """
+    """The admission reads of many handshakes at once: one query pair for every id asked for meanwhile
+    (`store.batched_reads`; a boot storm connects thousands of chargers within a second)."""
 
     def __init__(self, db: async_sessionmaker[AsyncSession], max_batch: int = 500) -> None:
-        self._db = db
-        self._max_batch = max_batch
-        self._waiting: dict[str, list[asyncio.Future[Found]]] = {}
-        self._reader: asyncio.Task[None] | None = None
+        self._reader: BatchedReader[str, Found] = BatchedReader(db, _read_found, max_batch=max_batch)
 
     async def get(self, charge_point_id: str) -> Found:
-        future: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(charge_point_id, []).append(future)
-        if self._reader is None:
-            self._reader = asyncio.create_task(self._read())
-        return await future
+        return await self._reader.get(charge_point_id) or (None, [])
 
-    async def _read(self) -> None:
-        try:
-            while self._waiting:
-                await asyncio.sleep(0)  # the handshakes of this loop iteration join the batch
-                ids = list(itertools.islice(self._waiting, self._max_batch))
-                waiting = {cp_id: self._waiting.pop(cp_id) for cp_id in ids}
-                try:
-                    async with self._db() as db:
-                        found = await cp_store.get_many(db, ids)
-                        rows = await cp_store.connectors(db, list(found))
-                except Exception as exc:
-                    for futures in waiting.values():
-                        for future in futures:
-                            if not future.done():
-                                future.set_exception(exc)
-                    continue
-                by_id: dict[str, list[ConnectorStatus]] = {}
-                for row in rows:
-                    by_id.setdefault(row.charge_point_id, []).append(row)
-                for cp_id, futures in waiting.items():
-                    for future in futures:
-                        if not future.done():
-                            future.set_result((found.get(cp_id), by_id.get(cp_id, [])))
-        finally:
-            self._reader = None
+
+async def _read_found(db: AsyncSession, ids: list[str]) -> dict[str, Found]:
+    found = await cp_store.get_many(db, ids)
+    by_id: dict[str, Found] = {cp_id: (cp, []) for cp_id, cp in found.items()}
+    for row in await cp_store.connectors(db, list(found)):
+        by_id[row.charge_point_id][1].append(row)
+    return by_id
 
 
 async def admit(

@@ -69,7 +69,9 @@ class Handlers:
 
     async def _boot(self, info: stations.BootInfo) -> Payload:
         """Store the boot; answer status, time and interval (Pending/Rejected retry within a minute)."""
-        status = await self._write(lambda db: stations.boot(db, self.cp_id, self.session.version.value, info))
+        known, self.session.handshake_status = self.session.handshake_status, None
+        version = self.session.version.value
+        status = await self._write(lambda db: stations.boot(db, self.cp_id, version, info, known))
         self.session.registration_status = status
         await self.ctx.hooks.boot(self.cp_id)
         interval = self.ctx.settings.heartbeat_interval

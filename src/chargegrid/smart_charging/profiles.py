@@ -42,6 +42,7 @@ from chargegrid.services import Services
 from chargegrid.store import Db
 from chargegrid.store import charging_profiles as store
 from chargegrid.store import transactions as tx_store
+from chargegrid.store.batched_reads import BatchedReader
 from chargegrid.store.models import Transaction
 
 log = logging.getLogger("chargegrid.smart_charging")
@@ -56,6 +57,8 @@ class ProfileKeeper:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._tasks: set[asyncio.Task[None]] = set()
+        # After a boot storm every accepted charger asks at once: one query for all of them.
+        self._restorable = BatchedReader(services.db, store.restorable)
 
     # ---- what the faces and the load manager call --------------------------------------------
 
@@ -177,9 +180,7 @@ class ProfileKeeper:
     async def _after_boot(self, charge_point_id: str) -> None:
         try:
             await asyncio.sleep(0.05)
-            async with self.services.db() as db:
-                rows = await store.listed(db, charge_point_id, store.INSTALLED)
-            keep = [(r.connector, r.profile) for r in rows if r.purpose != Purpose.TxProfile.value]
+            keep = await self._restorable.get(charge_point_id)
             if not keep:
                 return
             try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from chargegrid.domain.charging_profiles import ChargingProfile, RateUnit, rate_units_from_text
+from chargegrid.domain.charging_profiles import ChargingProfile, Purpose, RateUnit, rate_units_from_text
 from chargegrid.store import Db
 from chargegrid.store.models import utcnow
 from chargegrid.store.smart_charging_models import (
@@ -27,6 +27,28 @@ async def listed(db: Db, charge_point_id: str, source: str = INSTALLED) -> Seque
         .order_by(ChargingProfileRecord.connector, ChargingProfileRecord.profile_id)
     )
     return (await db.scalars(query)).all()
+
+
+async def restorable(db: Db, charge_point_ids: Sequence[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Per charger among the ids, the profiles we installed that outlive a transaction (all but
+    TxProfiles) as (connector, profile); chargers with none left out."""
+    query = (
+        select(ChargingProfileRecord)
+        .where(
+            ChargingProfileRecord.charge_point_id.in_(charge_point_ids),
+            ChargingProfileRecord.source == INSTALLED,
+            ChargingProfileRecord.purpose != Purpose.TxProfile.value,
+        )
+        .order_by(
+            ChargingProfileRecord.charge_point_id,
+            ChargingProfileRecord.connector,
+            ChargingProfileRecord.profile_id,
+        )
+    )
+    kept: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for row in await db.scalars(query):
+        kept.setdefault(row.charge_point_id, []).append((row.connector, row.profile))
+    return kept
 
 
 async def record_installed(db: Db, charge_point_id: str, connector: int, profile: ChargingProfile) -> None:

@@ -14,11 +14,14 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from chargegrid.domain import station_config
 from chargegrid.ocpp.commands import ChangeConfiguration, Command, CommandError, Outcome, OutcomeStatus
 from chargegrid.services import Services
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store import command_records
+from chargegrid.store.batched_reads import BatchedReader
 from chargegrid.store.models import utcnow
 
 log = logging.getLogger("chargegrid.operator")
@@ -65,6 +68,8 @@ class OperatorRuntime:
         self.services = services
         self._tasks: set[asyncio.Task[Any]] = set()
         self._push_locks: dict[str, asyncio.Lock] = {}
+        # After a boot storm every accepted charger asks at once: one query for all of them.
+        self._due_settings: BatchedReader[str, dict[str, str]] = BatchedReader(services.db, _due_settings)
 
     # ---- talking to a station ---------------------------------------------------------------
 
@@ -110,9 +115,7 @@ class OperatorRuntime:
         """Send every setting the station does not have yet; answer each key's outcome (Pending if unsent)."""
         lock = self._push_locks.setdefault(cp_id, asyncio.Lock())
         async with lock:
-            async with self.services.db() as db:
-                cp = await cp_store.get(db, cp_id)
-                due = station_config.settings_to_push(cp.settings, cp.setting_results) if cp else {}
+            due = await self._due_settings.get(cp_id) or {}
             outcomes: dict[str, str] = {}
             for key, value in due.items():
                 done = await self.send(cp_id, ChangeConfiguration(key=key, value=value))
@@ -156,6 +159,13 @@ class OperatorRuntime:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _due_settings(db: AsyncSession, cp_ids: list[str]) -> dict[str, dict[str, str]]:
+    """The settings each station does not have yet (stations with none left out)."""
+    stored = await cp_store.settings_of(db, cp_ids)
+    due = {cp_id: station_config.settings_to_push(*both) for cp_id, both in stored.items()}
+    return {cp_id: settings for cp_id, settings in due.items() if settings}
 
 
 _runtimes: dict[int, OperatorRuntime] = {}
