@@ -116,9 +116,8 @@ class Events:
             # Through the edge's writer: one more row in a group commit, in this charger's lane (so
             # "connected" is ordered before what the charger sends next).
             # Bounded: at shutdown the writer may stop between our check and our write.
-            await asyncio.wait_for(
-                self._writer.run(charge_point_id, lambda db: _emit(db, kind, charge_point_id, data)), 30
-            )
+            async with asyncio.timeout(30):  # not wait_for: that costs a task per (dis)connection
+                await self._writer.run(charge_point_id, lambda db: _emit(db, kind, charge_point_id, data))
         except (WriterClosed, TimeoutError):
             pass  # shutting down: the node going away is not the charger's disconnection
         except Exception:

@@ -10,7 +10,7 @@ security profile, 429/503 password-guessing budgets (`ocpp.security_gate`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -136,21 +136,18 @@ async def admit(
     if denied is not None:  # a guessing address or a locked id costs not even a database read
         return Refusal(denied.status, denied.text, denied.headers)
 
-    cp: ChargePoint | None
-    known: Sequence[ConnectorStatus]
-    if lookup is not None:
-        cp, known = await lookup.get(cp_id)
-    else:
-        async with ctx.db() as db:
-            cp = await cp_store.get(db, cp_id)
-            known = await cp_store.connectors(db, [cp_id]) if cp is not None else []
+    cp, known = await _read(ctx, cp_id, lookup)
     if cp is None:
         admission = admit_unknown(ctx.settings.unknown_chargers)
         if admission is Admission.refuse:
             log.info("refused unknown charge point %r from %s", cp_id, remote)
             return Refusal(404, f"Unknown charge point {cp_id!r}: an operator must add it first.")
         # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
-        cp = await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
+        await ctx.writer.run(cp_id, _registration(cp_id, admission.value))
+        # What is stored now: ours, or a record an operator or another node stored meanwhile.
+        cp, known = await _read(ctx, cp_id, lookup)
+        if cp is None:
+            return Refusal(404, f"Charge point {cp_id!r} was removed while it connected: connect again.")
         log.info("registered unknown charge point %r as %s", cp_id, cp.registration_status)
     denied, who = await security_gate.check(
         ctx, scope, request.headers, cp_id, cp.security_profile, cp.password_hash, cp.password_hash_next
@@ -160,3 +157,18 @@ async def admit(
     if cp.security_profile_pending is not None:
         await security_gate.settle_raise(ctx, cp_id, cp, who)
     return Admitted(cp_id, version, cp.name, cp.registration_status, known)
+
+
+async def _read(ctx: EdgeContext, cp_id: str, lookup: ChargePointLookup | None) -> Found:
+    if lookup is not None:
+        return await lookup.get(cp_id)
+    async with ctx.db() as db:
+        cp = await cp_store.get(db, cp_id)
+        return cp, list(await cp_store.connectors(db, [cp_id])) if cp is not None else []
+
+
+def _registration(cp_id: str, status: str) -> Callable[[AsyncSession], Awaitable[None]]:
+    async def work(db: AsyncSession) -> None:
+        cp_store.register(db, cp_id, status)
+
+    return work

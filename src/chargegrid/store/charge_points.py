@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
@@ -84,11 +84,11 @@ def record_boot(db: Db, charge_point_id: str, **fields: Any) -> None:
     defer(db, _RECORD_BOOT, {"cp": charge_point_id, **{f: fields.get(f) for f in _BOOT_FIELDS}})
 
 
-async def register(db: Db, charge_point_id: str, registration_status: str) -> ChargePoint:
-    """The charge point, created with `registration_status` unless it exists already.
-
-    One Core `INSERT ... ON CONFLICT DO NOTHING` for the usual case, an unknown charger connecting: the
-    ORM's get-then-flush cost ~0.5 ms of CPU per charger, most of a boot storm of new chargers."""
+def register(db: Db, charge_point_id: str, registration_status: str) -> None:
+    """Store the charge point with `registration_status` unless it exists already, with the batch's
+    commit (a deferred `INSERT ... ON CONFLICT DO NOTHING`): in a boot storm of new chargers the ORM's
+    get-then-flush, a round trip each inside the single writer, was what the storm waited for.
+    Read the record back afterwards: it may be one an operator or another node stored meanwhile."""
     values: dict[str, Any] = {
         "id": charge_point_id,
         "registration_status": registration_status,
@@ -96,12 +96,7 @@ async def register(db: Db, charge_point_id: str, registration_status: str) -> Ch
         "reservable": True,
         "created_at": utcnow(),
     }
-    inserted = await db.execute(_register_statement(db.get_bind().dialect.name), values)
-    if cast(CursorResult[Any], inserted).rowcount == 0:  # stored meanwhile (another socket or node)
-        stored = await db.get(ChargePoint, charge_point_id)
-        if stored is not None:
-            return stored
-    return ChargePoint(**values)
+    defer(db, _register_statement(db.get_bind().dialect.name), values)
 
 
 @cache
