@@ -152,3 +152,27 @@ async def test_sockets_per_address_are_capped(edge_server: Any, caplog: pytest.L
             assert "CAP-3" in srv.services.registry
             for ws in [*held[1:], fourth]:
                 await ws.close()
+
+
+async def test_a_charger_that_stops_answering_pings_is_closed(edge_server: Any) -> None:
+    """One keepalive loop pings every charger: one that answers stays, one whose pong never comes is
+    closed with 1011 once the ping interval and timeout (both the setting) have passed."""
+    async with edge_server(ping_interval_seconds=0.3) as srv:
+        await srv.add_charge_point("SILENT")
+        await srv.add_charge_point("TALKER")
+        async with connected(srv, "TALKER") as charger:  # websockets answers pings by itself
+            reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+            writer.write(
+                (HEAD.replace("CP-1", "SILENT") + "Sec-WebSocket-Protocol: ocpp1.6\r\n\r\n").encode()
+            )
+            await srv.wait_for(lambda: "SILENT" in srv.services.registry)
+            started = now()
+            sent = await closed_within(reader, 5)  # read, but never answered
+            assert sent.startswith(b"HTTP/1.1 101")
+            assert b"\x89\x04" in sent  # a ping frame (4 random bytes) came first
+            assert b"\x88" in sent and b"\x03\xf3keepalive ping timeout" in sent  # close 1011 with the reason
+            assert 0.3 <= now() - started < 3
+            writer.close()
+            await srv.wait_for(lambda: "SILENT" not in srv.services.registry)
+            await asyncio.sleep(0.7)  # past two more intervals
+            assert "TALKER" in srv.services.registry and charger.id == "TALKER"

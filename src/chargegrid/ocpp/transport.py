@@ -36,6 +36,7 @@ from websockets.typing import Subprotocol
 
 from chargegrid.config import Settings, TlsSettings
 from chargegrid.ocpp.admission import Admitted, ChargePointLookup, HandshakeRequest, TlsFacts, admit
+from chargegrid.ocpp.keepalive import Keepalive
 from chargegrid.ocpp.server import LinkClosed, serve_charger
 from chargegrid.ocpp.versions import negotiate
 
@@ -166,6 +167,8 @@ class EdgeListener:
         self.handler_tasks: set[asyncio.Task[None]] = set()
         self.serving = True
         self._lookup: ChargePointLookup | None = None
+        ping = settings.edge.ping_interval_seconds
+        self.keepalive = Keepalive(ping, ping) if ping else None
 
     @property
     def edge(self) -> EdgeContext:
@@ -460,7 +463,7 @@ class EdgeProtocol(asyncio.Protocol):
             remote=self.remote,
             tls=self.tls_facts,
             server_state=self.server_state,
-            ping_interval=ping,
+            ping_interval=ping,  # pinged by the listener's one `Keepalive`, not a task per connection
             ping_timeout=ping,
         )
         transport.set_protocol(connection)
@@ -511,9 +514,15 @@ class OcppConnection(ServerConnection):
     def shutdown(self) -> None:
         """uvicorn stops: tell the charger we are going away (handshakes still running get 503)."""
         self.listener.serving = False
+        if self.listener.keepalive is not None:
+            self.listener.keepalive.stop()
         task = self.loop.create_task(self.close(1001, "central system shutting down"))
         self.listener.handler_tasks.add(task)
         task.add_done_callback(self.listener.handler_tasks.discard)
+
+    def start_keepalive(self) -> None:
+        if self.listener.keepalive is not None:
+            self.listener.keepalive.add(self)
 
     # ---- Link ----------------------------------------------------------------------------------
 
