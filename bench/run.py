@@ -23,6 +23,7 @@ for every throughput run so one can see which side was saturated. Phases per ser
      max; p50/p99 from the charger's side; the best rate with p99 < 50 ms; where p99 crosses 100 ms
   3. API round trip REST → charger → REST (chargegrid only) at 1 and at N chargers
   4. boot storm: after a fresh server start, N chargers connect and boot at once; time to all Accepted
+  api (only when named in --phases): phase 3 alone, on a fresh server with no closed loop before it
 Every figure is the median of ``--repeats`` runs (RSS: of several samples). All traffic stays on loopback,
 every loop is bounded in count and time.
 """
@@ -601,6 +602,25 @@ async def api_round_trip(server: Server, fleet: Fleet, requests: int, repeats: i
     }
 
 
+async def phase_api(server: Server, plan: Plan) -> dict[str, Any]:
+    """The API round trip alone (`--phases api`): at 1 charger, then with the throughput fleet connected
+    and idle, without the minutes of closed-loop load the throughput phase puts around it."""
+    await server.start()
+    fleet = Fleet(server)
+    res: dict[str, Any] = {"chargers": plan.tp_chargers}
+    try:
+        await fleet.grow(1)
+        res["api_1"] = await api_round_trip(server, fleet, plan.api_requests, plan.repeats)
+        log(f"  {server.target.name}: API round trip at 1 charger: {res['api_1']}")
+        res["connect"] = await fleet.grow(plan.tp_chargers, concurrency=500)
+        res["api_n"] = await api_round_trip(server, fleet, plan.api_requests, plan.repeats)
+        log(f"  {server.target.name}: API round trip at {fleet.total} chargers: {res['api_n']}")
+    finally:
+        await fleet.close()
+        await server.stop()
+    return res
+
+
 async def measure(fleet: Fleet, rate: float, plan: Plan) -> dict[str, Any]:
     runs = [await fleet.load(rate, plan.step_s) for _ in range(plan.repeats)]
     out: dict[str, Any] = {"target_rate": round(rate)}
@@ -976,6 +996,7 @@ def table(report: dict[str, Any]) -> str:
             )
         row(f"KiB RSS per idle charger @ {lv:,}", vals)
     tp = {n: t[n].get("throughput", {}) for n in names}
+    api = {n: {**t[n].get("api", {}), **tp[n]} for n in names}  # the throughput phase's figures win
     row(
         f"max msgs/s (closed loop, {report['plan']['tp_chargers']:,} chargers)",
         [fmt(tp[n].get("max", {}).get("rate"), 0) for n in names],
@@ -1036,10 +1057,10 @@ def table(report: dict[str, Any]) -> str:
             label,
             [
                 "n/a"
-                if key not in tp[n]
+                if key not in api[n]
                 else "no /API route yet"
-                if tp[n][key].get("unavailable")
-                else f"{fmt(tp[n][key]['p50_ms'], 2)} / {fmt(tp[n][key]['p99_ms'], 2)}"
+                if api[n][key].get("unavailable")
+                else f"{fmt(api[n][key]['p50_ms'], 2)} / {fmt(api[n][key]['p99_ms'], 2)}"
                 for n in names
             ],
         )
@@ -1189,6 +1210,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     res["connections"] = await phase_connections(server, plan)
                 if "throughput" in phases and "throughput" in tgt.phases:
                     res["throughput"] = await phase_throughput(server, plan)
+                if "api" in phases and tgt.api:
+                    res["api"] = await phase_api(server, plan)
                 if "boot" in phases and "boot" in tgt.phases:
                     res["boot_storm"] = await phase_boot_storm(server, plan)
             except Exception as exc:  # one broken server must not lose the others' figures
@@ -1217,7 +1240,9 @@ def main() -> int:
         "--targets", default=None, help="comma-separated subset of servers (default: all available)"
     )
     ap.add_argument(
-        "--phases", default="connections,throughput,boot", help="comma-separated subset of phases"
+        "--phases",
+        default="connections,throughput,boot",
+        help="comma-separated subset of phases: connections, throughput, boot, api (the round trip alone)",
     )
     ap.add_argument("--repeats", type=int, default=None, help="runs per figure (default 3; quick: 2)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir with server logs")
