@@ -3,9 +3,14 @@ with filters and paging; secrets never appear in it."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.chargers import connected
 from tests.support.server import RunningServer
@@ -116,3 +121,52 @@ async def test_commands_from_each_face_are_attributed_to_the_caller(server: Runn
     assert by_action["operator.UpdateChargingStationReservable"]["details"]["reservable"] is False
     for action in ("command.UnlockConnector", "command.Reset", "operator.UpdateChargingStationReservable"):
         assert by_action[action]["actor"] == key_actor, action
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+async def test_commands_answered_right_before_a_clean_shutdown_are_all_in_the_log(
+    server_factory: Callable[..., AbstractAsyncContextManager[RunningServer]],
+) -> None:
+    # The answer does not wait for the audit entry's commit; stopping the node must not lose it, even
+    # when the database is slow to take it (here: its write lock held by someone else meanwhile).
+    running = server_factory()
+    server = await running.__aenter__()
+    path = server.settings.database_url.split("///", 1)[1]
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        await server.add_charge_point("CP1")
+        async with connected(server, "CP1"), server.api() as api:
+            blocker.execute("BEGIN IMMEDIATE")
+            answers = await asyncio.gather(*(api.post("/API/UnlockConnector/CP1/1") for _ in range(5)))
+            assert [a.json()["status"] for a in answers] == ["Unlocked"] * 5
+            stopping = asyncio.create_task(running.__aexit__(None, None, None))
+            await asyncio.wait({stopping}, timeout=1.0)  # a stop that dropped them would be done by now
+            blocker.execute("ROLLBACK")
+            await stopping
+    finally:
+        blocker.close()
+    async with server_factory() as again, again.api() as api:
+        entries = (await api.get("/API/Audit", params={"chargePointId": "CP1", "action": "command.*"})).json()
+    assert [e["outcome"] for e in entries["entries"]] == ["Unlocked"] * 5
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+async def test_the_answer_does_not_wait_for_the_audit_commit_and_a_read_after_it_sees_the_entry(
+    server: RunningServer,
+) -> None:
+    await server.add_charge_point("CP1")
+    path = server.settings.database_url.split("///", 1)[1]
+    async with connected(server, "CP1"), server.api() as api:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")  # the database's write lock: no commit gets through now
+            answer = await api.post("/API/UnlockConnector/CP1/1")
+            assert answer.json()["status"] == "Unlocked"  # answered, though the audit entry is not in yet
+            reading = asyncio.create_task(api.get("/API/Audit", params={"action": "command.*"}))
+            # A read that did not wait for the entry would come back now, without it.
+            await asyncio.wait({reading}, timeout=1.0)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        entries = (await reading).json()["entries"]
+    assert [(e["action"], e["outcome"]) for e in entries] == [("command.UnlockConnector", "Unlocked")]

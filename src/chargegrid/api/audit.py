@@ -52,6 +52,8 @@ async def list_audit(
         query = query.where(AuditEntry.time < as_utc(to))
     if before is not None:
         query = query.where(AuditEntry.id < before)
+    if services.events is not None:  # commands answered just before are in the log too
+        await services.events.recorded()
     async with services.db() as db:
         rows = (await db.scalars(query)).all()
     page = rows[:limit]

@@ -41,6 +41,8 @@ async def audit_page(
         until=local_time(until, reader.zone, "To", problems),
     )
     paging = paging_of(page, per, "time", "desc", {"time": None}, "time", desc=True)
+    if services.events is not None:  # commands answered just before are in the log too
+        await services.events.recorded()
     async with services.db() as db:
         found = await console.audit_entries(db, where, (paging.page - 1) * paging.per_page, paging.per_page)
     paging = paging.with_total(found.total)
