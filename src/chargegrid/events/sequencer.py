@@ -81,12 +81,14 @@ class Sequencer:
         self._retention_days = retention_days
         self._lease_ttl = lease_ttl
         self._wake = asyncio.Event()
+        self._poked = False
         self.stopping = False
         # Called after each round that numbered something: the webhook worker and the live streams wake.
         self.listeners: list[Callable[[], None]] = []
 
     def poke(self) -> None:
         """Something was just committed here: number it now instead of at the next tick."""
+        self._poked = True
         self._wake.set()
 
     def stop(self) -> None:
@@ -99,10 +101,16 @@ class Sequencer:
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + 5
         while not self.stopping:
+            # A poke from here on asks for one more round: one that came during this round's queries
+            # would otherwise wait for the next tick.
+            self._wake.clear()
+            poked, self._poked = self._poked, False
             try:
                 numbered = 0
-                async with self._sessions() as db:
-                    work = await has_unnumbered(db)
+                work = poked  # a poke says there is something; only a tick needs the read-only look
+                if not work:
+                    async with self._sessions() as db:
+                        work = await has_unnumbered(db)
                 if work:
                     async with self._sessions.begin() as db:
                         numbered = await sequence_once(db, self._owner, self._lease_ttl)
@@ -121,7 +129,6 @@ class Sequencer:
             except Exception:
                 raise_if_stopping()
                 log.exception("the events sequencer failed; trying again")
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self._interval)
             except TimeoutError:
