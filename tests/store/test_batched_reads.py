@@ -60,7 +60,7 @@ async def test_register_stores_a_new_charger_and_keeps_a_row_stored_meanwhile(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions.begin() as db:
-        cp_store.register(db, "fresh", "Pending")
+        await cp_store.register(db, "fresh", "Pending")
     async with sessions() as db:
         stored = await cp_store.get(db, "fresh")
         assert stored is not None
@@ -70,7 +70,7 @@ async def test_register_stores_a_new_charger_and_keeps_a_row_stored_meanwhile(
     async with sessions.begin() as db:
         cp_store.add(db, "raced", "Accepted", password_hash="h", security_profile=1)
     async with sessions.begin() as db:
-        cp_store.register(db, "raced", "Pending")
+        await cp_store.register(db, "raced", "Pending")
     async with sessions() as db:
         raced = await cp_store.get(db, "raced")
         assert raced is not None

@@ -10,7 +10,7 @@ security profile, 429/503 password-guessing budgets (`ocpp.security_gate`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -143,7 +143,7 @@ async def admit(
             log.info("refused unknown charge point %r from %s", cp_id, remote)
             return Refusal(404, f"Unknown charge point {cp_id!r}: an operator must add it first.")
         # Through the writer: in a boot storm, registering must not fight the edge's commits for the lock.
-        await ctx.writer.run(cp_id, _registration(cp_id, admission.value))
+        await ctx.writer.run(cp_id, lambda db: cp_store.register(db, cp_id, admission.value))
         # What is stored now: ours, or a record an operator or another node stored meanwhile.
         cp, known = await _read(ctx, cp_id, lookup)
         if cp is None:
@@ -165,10 +165,3 @@ async def _read(ctx: EdgeContext, cp_id: str, lookup: ChargePointLookup | None) 
     async with ctx.db() as db:
         cp = await cp_store.get(db, cp_id)
         return cp, list(await cp_store.connectors(db, [cp_id])) if cp is not None else []
-
-
-def _registration(cp_id: str, status: str) -> Callable[[AsyncSession], Awaitable[None]]:
-    async def work(db: AsyncSession) -> None:
-        cp_store.register(db, cp_id, status)
-
-    return work

@@ -91,7 +91,6 @@ async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link:
         remote=remote,
         name=admitted.name,
         registration_status=admitted.registration_status,
-        handshake_status=admitted.registration_status,
         read_limit=stored_limit_reader(ctx, cp_id),
     )
     for row in admitted.known_connectors:

@@ -36,9 +36,10 @@ class ChargerSession:
     remote: str = ""
     name: str | None = None
     registration_status: str = "Accepted"
-    # The status as read at the handshake, until the first BootNotification uses it instead of reading
-    # it again (in a boot storm that read was one more statement per charger in the single writer).
-    handshake_status: str | None = None
+    # False until the first BootNotification: that one answers `registration_status` (read at the
+    # handshake) instead of reading it again (in a boot storm, one more statement per charger in the
+    # single writer); later boots read the stored status, which an operator may have changed.
+    booted: bool = False
     connected_at: datetime = field(default_factory=utcnow)
     connectors: dict[int, LiveConnector] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

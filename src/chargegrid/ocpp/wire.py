@@ -69,7 +69,8 @@ class Handlers:
 
     async def _boot(self, info: stations.BootInfo) -> Payload:
         """Store the boot; answer status, time and interval (Pending/Rejected retry within a minute)."""
-        known, self.session.handshake_status = self.session.handshake_status, None
+        known = None if self.session.booted else self.session.registration_status
+        self.session.booted = True
         version = self.session.version.value
         status = await self._write(lambda db: stations.boot(db, self.cp_id, version, info, known))
         self.session.registration_status = status

@@ -84,7 +84,7 @@ def record_boot(db: Db, charge_point_id: str, **fields: Any) -> None:
     defer(db, _RECORD_BOOT, {"cp": charge_point_id, **{f: fields.get(f) for f in _BOOT_FIELDS}})
 
 
-def register(db: Db, charge_point_id: str, registration_status: str) -> None:
+async def register(db: Db, charge_point_id: str, registration_status: str) -> None:
     """Store the charge point with `registration_status` unless it exists already, with the batch's
     commit (a deferred `INSERT ... ON CONFLICT DO NOTHING`): in a boot storm of new chargers the ORM's
     get-then-flush, a round trip each inside the single writer, was what the storm waited for.
