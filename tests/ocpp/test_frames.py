@@ -7,6 +7,7 @@ import json
 
 import pytest
 import websockets
+from websockets.frames import Frame, Opcode
 
 from tests.support.server import RunningServer
 
@@ -113,3 +114,27 @@ async def test_late_answer_after_timeout_is_not_taken_by_the_next_call(server_fa
             await ws.send(json.dumps([3, call1[1], {"status": "Rejected"}]))  # the late answer
             await ws.send(json.dumps([3, call2[1], {"status": "Accepted"}]))
             assert (await second) == {"status": "Accepted"}
+
+
+async def test_frames_outside_the_direct_path_are_still_served_in_order(server: RunningServer) -> None:
+    """Complete text frames go from the transport straight to the session; binary frames, a message sent
+    in fragments and the text frame right behind it go websockets' own way, and are answered all the same."""
+    await server.add_charge_point("PARTS")
+    async with await server.connect("PARTS") as ws:
+        await ws.send(b'[2, "bin", "Heartbeat", {}]')
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer[:3] == [4, "-1", "FormationViolation"] and "text" in answer[3]
+        await ws.send(['[2, "frag", "Heart', 'beat", {}]'])  # one message, two frames
+        await ws.send('[2, "next", "Heartbeat", {}]')
+        answers = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(2)]
+        assert [a[:2] for a in answers] == [[3, "frag"], [3, "next"]]
+
+
+async def test_text_frame_that_is_not_utf8_closes_the_connection(server: RunningServer) -> None:
+    await server.add_charge_point("BYTES")
+    async with await server.connect("BYTES") as ws:
+        ws.protocol.send_frame(Frame(Opcode.TEXT, b'[2, "x", "Heartbeat", {"a": "\xff"}]'))
+        ws.send_data()
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1007

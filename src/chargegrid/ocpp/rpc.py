@@ -14,7 +14,7 @@ import asyncio
 import contextvars
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import orjson
@@ -70,7 +70,7 @@ class SessionClosed(Exception):
 
 
 class RpcSession:
-    """One charger's RPC state. The edge feeds received text frames to `receive()`."""
+    """One charger's RPC state. The edge feeds received text frames to `feed()`."""
 
     def __init__(
         self,
@@ -95,36 +95,49 @@ class RpcSession:
 
     # ---- frames from the charger -------------------------------------------------------------
 
-    async def receive(self, text: str) -> None:
+    def feed(self, text: str) -> None:
+        """Take one text frame from the charger. Synchronous, so that the transport can call it from its
+        data callback as the frame is parsed: a CALL gets a task of its own, an answer resolves its
+        waiting call, and a broken frame's CallError is sent from a task."""
         try:
             frame = orjson.loads(text)
         except orjson.JSONDecodeError:
-            await self.send_error("-1", ErrorKind.rpc_framework, "message is not valid JSON")
+            self.spawn(self.send_error("-1", ErrorKind.rpc_framework, "message is not valid JSON"))
             return
         if not isinstance(frame, list) or not frame:
-            await self.send_error("-1", ErrorKind.rpc_framework, "message is not a JSON array")
+            self.spawn(self.send_error("-1", ErrorKind.rpc_framework, "message is not a JSON array"))
             return
         message_id = frame[1] if len(frame) > 1 and isinstance(frame[1], str) else "-1"
         kind = frame[0]
         if kind == CALL:
             if len(frame) != 4 or message_id == "-1" or not isinstance(frame[2], str):
-                await self.send_error(
-                    message_id, ErrorKind.rpc_framework, "CALL must be [2, messageId, action, payload]"
+                self.spawn(
+                    self.send_error(
+                        message_id, ErrorKind.rpc_framework, "CALL must be [2, messageId, action, payload]"
+                    )
                 )
                 return
-            task = asyncio.create_task(self._answer_call(message_id, frame[2], frame[3], text))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.spawn(self._answer_call(message_id, frame[2], frame[3], text))
         elif kind == CALLRESULT and len(frame) == 3:
             self._resolve(message_id, frame[2], None, text)
         elif kind == CALLERROR and len(frame) in (4, 5):
             self._resolve(message_id, None, frame, text)
         elif kind in (CALLRESULT, CALLERROR):
-            await self.send_error(message_id, ErrorKind.rpc_framework, f"malformed message of type {kind}")
-        else:
-            await self.send_error(
-                message_id, ErrorKind.message_type_not_supported, f"unknown message type {kind!r}"
+            self.spawn(
+                self.send_error(message_id, ErrorKind.rpc_framework, f"malformed message of type {kind}")
             )
+        else:
+            self.spawn(
+                self.send_error(
+                    message_id, ErrorKind.message_type_not_supported, f"unknown message type {kind!r}"
+                )
+            )
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in a task of its own, kept referenced until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def after_answer(self, follow_up: Callable[[], Awaitable[None]]) -> None:
         """From inside a handler: run `follow_up` once the answer to the CALL being handled has been

@@ -39,8 +39,13 @@ class LinkClosed(Exception):
 class Link(Protocol):
     """The open websocket as the session sees it."""
 
+    def deliver_to(self, take: Callable[[str], None] | None) -> None:
+        """From now on hand each complete text frame to `take` as soon as it is parsed, in the
+        transport's own callback (None: stop). `receive` then returns only the frames `take` did not get."""
+        ...
+
     async def receive(self) -> str | bytes:
-        """The next frame; raises `LinkClosed` when the connection is over."""
+        """The next frame not given to `take`; raises `LinkClosed` when the connection is over."""
         ...
 
     async def send(self, message: str, /) -> None: ...
@@ -125,23 +130,32 @@ async def serve_charger(ctx: EdgeContext, admitted: Admitted, remote: str, link:
 
     boot_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(boot_wait, no_boot)
     limit = ctx.settings.max_message_size
+
+    def take(message: str) -> None:
+        nonlocal boot_timer
+        if boot_timer is not None and "BootNotification" in message:
+            boot_timer.cancel()
+            boot_timer = None
+        if len(message) > limit:
+            too_big = f"message of {len(message)} bytes exceeds {limit}"
+            rpc.spawn(rpc.send_error("-1", ErrorKind.format, too_big))
+        else:
+            rpc.feed(message)
+
+    # Text frames go straight from the transport to the session: no queue and no wake-up of this task per
+    # message. This loop sees the rest (binary frames, fragmented messages, undecodable text).
+    link.deliver_to(take)
     try:
         while True:
             message = await link.receive()
-            if not isinstance(message, str):
-                await rpc.send_error("-1", ErrorKind.rpc_framework, "binary frames are not OCPP-J; send text")
-                continue
-            if boot_timer is not None and "BootNotification" in message:
-                boot_timer.cancel()
-                boot_timer = None
-            if len(message) > limit:
-                too_big = f"message of {len(message)} bytes exceeds {limit}"
-                await rpc.send_error("-1", ErrorKind.format, too_big)
+            if isinstance(message, str):
+                take(message)
             else:
-                await rpc.receive(message)
+                await rpc.send_error("-1", ErrorKind.rpc_framework, "binary frames are not OCPP-J; send text")
     except LinkClosed:
         pass
     finally:
+        link.deliver_to(None)
         if boot_timer is not None:
             boot_timer.cancel()
         rpc.close()

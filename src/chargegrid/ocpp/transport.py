@@ -21,7 +21,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import unquote
@@ -29,8 +29,9 @@ from urllib.parse import unquote
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import OPEN
+from websockets.protocol import OPEN, Event
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
@@ -480,7 +481,7 @@ class _Peer:
     charger). So the connection gets one attribute, this, instead of six.
     """
 
-    __slots__ = ("admitted", "charge_point_id", "remote", "server_state", "tls")
+    __slots__ = ("admitted", "charge_point_id", "queued", "remote", "server_state", "take", "tls")
 
     def __init__(self, charge_point_id: str, remote: str, tls: TlsFacts | None, server_state: Any) -> None:
         self.charge_point_id = charge_point_id
@@ -488,6 +489,8 @@ class _Peer:
         self.tls = tls  # for admission only: dropped after it
         self.server_state = server_state
         self.admitted: Admitted | None = None  # admission's verdict, until the session takes it
+        self.take: Callable[[str], None] | None = None  # the session's frame sink (`deliver_to`)
+        self.queued = 0  # messages handed to websockets' own queue that `receive` has not returned yet
 
 
 class OcppConnection(ServerConnection):
@@ -548,11 +551,41 @@ class OcppConnection(ServerConnection):
 
     # ---- Link ----------------------------------------------------------------------------------
 
+    def deliver_to(self, take: Callable[[str], None] | None) -> None:
+        self.peer.take = take
+
+    def process_event(self, event: Event) -> None:
+        """websockets calls this from `data_received` for each parsed event (the hook its own client and
+        server connections override to take the handshake). A complete text frame goes to the session's
+        `take` right here instead of through the message queue that `recv()` reads: that saved a future,
+        a wake-up of the session's task and the queue's bookkeeping per message. Everything else (the
+        handshake request, control frames, binary and fragmented messages, text that is not UTF-8) takes
+        the library's own path, as does a text frame while an earlier message still waits in that queue
+        (so the order of messages holds)."""
+        take = self.peer.take
+        if take is not None and type(event) is Frame:
+            if event.opcode is Opcode.TEXT and event.fin and not self.peer.queued:
+                try:
+                    text = str(event.data, "utf-8")
+                except UnicodeDecodeError:
+                    pass  # `recv()` fails the connection with 1007 as websockets does
+                else:
+                    try:
+                        take(text)
+                    except Exception:  # the transport's callback must not raise
+                        log.exception("OCPP frame from %s could not be handled", self.remote)
+                    return
+            if event.fin and event.opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+                self.peer.queued += 1
+        super().process_event(event)
+
     async def receive(self) -> str | bytes:
         try:
-            return await self.recv()
+            message = await self.recv()
         except ConnectionClosed:
             raise LinkClosed from None
+        self.peer.queued = max(0, self.peer.queued - 1)
+        return message
 
     # `send(text)` and `close(code, reason)` are ServerConnection's own.
 
