@@ -2,14 +2,14 @@
 
 By default SQLite checkpoints inside the COMMIT that pushes the write-ahead log past 1,000 pages: that
 commit copies the log's pages into the database file and, with `synchronous=FULL`, flushes both files
-before it returns. On the single writer every charger queued behind that commit waits for it too, so a
-node answering a couple of thousand messages a second saw one commit in a few seconds take tens of
-milliseconds, which is its whole p99. Here every connection of the engine has automatic checkpoints
-off (`database._sqlite_pragmas`) and this thread, on a connection of its own, runs a PASSIVE checkpoint
-PASSIVE never takes the write lock, so commits go on while it copies and
-flushes. It checkpoints every half second whatever the log holds (a checkpoint with nothing new to
-copy touches no file). Once a checkpoint has copied the whole log, the next commit starts writing the
-log from its beginning again, so the file stays as small as with SQLite's own checkpoints.
+before it returns. On the single writer every charger queued behind that commit waits for it too.
+Here every connection of the engine has automatic checkpoints off (`database.create_engine`'s
+`own_checkpoints`) and this thread, on a connection of its own, runs a PASSIVE checkpoint: PASSIVE never
+takes the write lock, so commits go on while it copies and flushes. It checkpoints every half second
+whatever the log holds (a checkpoint with nothing new to copy touches no file). Once a checkpoint has
+copied the whole log, the next commit starts writing the log from its beginning again, so the file stays
+as small as with SQLite's own checkpoints. Measured (SQLite, 1,000 chargers, open loop, same harness):
+p99 at 1,500 / 2,000 / 3,000 msgs/s offered 46 / 68 / 228 ms without this thread, 20 / 18 / 49 with it.
 
 Durability is unchanged: a commit is durable once its log frames are flushed (that is the commit's own
 flush); the checkpoint only moves committed pages into the database file, flushing it before the log
