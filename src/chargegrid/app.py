@@ -59,7 +59,8 @@ from chargegrid.security.certificate_authority import CertificateAuthority
 from chargegrid.services import Services
 from chargegrid.store import migrate
 from chargegrid.store.api_keys import KeyUsage
-from chargegrid.store.database import create_engine, session_factory
+from chargegrid.store.checkpoints import Checkpointer
+from chargegrid.store.database import create_engine, session_factory, sqlite_path
 from chargegrid.store.writer import BatchedWriter
 from chargegrid.ui import routes as ui_routes
 
@@ -96,7 +97,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_filters()
-        engine = create_engine(settings.database_url)
+        sqlite_file = sqlite_path(settings.database_url)
+        engine = create_engine(settings.database_url, own_checkpoints=sqlite_file is not None)
+        checkpointer = Checkpointer(sqlite_file) if sqlite_file is not None else None
         await migrate.upgrade(engine)
         db = session_factory(engine)
         registry = SessionRegistry()
@@ -156,6 +159,8 @@ def create_app(settings: Settings) -> FastAPI:
             wakeups.start()
         app.state.services = services
         app.state.edge = edge
+        if checkpointer is not None:
+            checkpointer.start()
         message_log.start()
         writer.start()
         last_seen.start()
@@ -185,6 +190,8 @@ def create_app(settings: Settings) -> FastAPI:
             await events.stop()
             await writer.stop()
             await message_log.stop()
+            if checkpointer is not None:
+                await asyncio.to_thread(checkpointer.stop)
             await engine.dispose()
 
     app = FastAPI(

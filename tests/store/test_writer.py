@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from chargegrid.store import Db
 from chargegrid.store.database import create_engine, session_factory
 from chargegrid.store.migrate import upgrade
 from chargegrid.store.models import ChargerEvent, ChargeTag
-from chargegrid.store.writer import BatchedWriter
+from chargegrid.store.writer import BatchedWriter, defer
 
 
 @pytest.fixture
@@ -152,3 +154,106 @@ async def test_deferred_rows_read_back_exactly_as_queued(writer: BatchedWriter) 
         (when, "PREP", {"a": [1, "x"], "b": None, "c": "é"}, None),
         (when + timedelta(seconds=1), None, {"a": 2}, None),
     ]
+
+
+_INSERT_TAG = insert(cast(Table, ChargeTag.__table__))
+
+
+def defer_tag(tag_id: str) -> object:
+    async def work(db: Db) -> str:
+        defer(db, _INSERT_TAG, {"tag_id": tag_id, "name": None, "blocked": False})
+        return tag_id
+
+    return work
+
+
+async def test_a_bad_deferred_row_fails_its_own_write_only(writer: BatchedWriter) -> None:
+    await writer.run("x", defer_tag("DUP"))  # type: ignore[arg-type]
+    outcomes = await asyncio.gather(
+        writer.run("a", defer_tag("OK1")),  # type: ignore[arg-type]
+        writer.run("b", defer_tag("DUP")),  # type: ignore[arg-type]
+        writer.run("c", defer_tag("OK2")),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "OK1" and outcomes[2] == "OK2"
+    assert isinstance(outcomes[1], IntegrityError)  # as SQLAlchemy raises it, on either store
+    assert await stored_tags(writer) == ["DUP", "OK1", "OK2"]
+
+
+async def test_a_rider_joins_batches_and_is_retried_alone_when_its_batch_fails(writer: BatchedWriter) -> None:
+    pending: list[str] = []
+    landed: list[asyncio.Future[None]] = []
+
+    def rider() -> tuple[object, asyncio.Future[None]] | None:
+        if not pending:
+            return None
+        tags = pending[:]
+        pending.clear()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        landed.append(future)
+
+        async def work(db: Db) -> None:
+            for tag in tags:
+                defer(db, _INSERT_TAG, {"tag_id": tag, "name": "rider", "blocked": False})
+
+        return work, future
+
+    writer.add_rider(rider)  # type: ignore[arg-type]
+    pending.append("R1")
+    batches = writer.batches
+    await writer.run("a", defer_tag("OK1"))  # type: ignore[arg-type]
+    assert writer.batches == batches + 1  # the rider's rows took no commit of their own
+    await writer.run("x", defer_tag("DUP"))  # type: ignore[arg-type]
+    pending.append("R2")
+    outcomes = await asyncio.gather(
+        writer.run("b", defer_tag("DUP")),  # type: ignore[arg-type]
+        writer.run("c", defer_tag("OK2")),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], IntegrityError) and outcomes[1] == "OK2"
+    await asyncio.gather(*landed)
+    assert await stored_tags(writer) == ["DUP", "OK1", "OK2", "R1", "R2"]
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+async def test_sqlite_deferred_rows_wait_for_the_write_lock_without_blocking_the_event_loop(
+    writer: BatchedWriter, database_url: str
+) -> None:
+    # The deferred rows run on the event loop's thread (no GIL hand-offs per row); the write lock is
+    # taken before that on aiosqlite's thread, so another writer holding it stalls the batch, not the loop.
+    other = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        write = asyncio.ensure_future(writer.run("a", defer_tag("LOCKED")))  # type: ignore[arg-type]
+        ticks = 0
+        for _ in range(30):
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks == 30 and not write.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await write == "LOCKED"
+    assert await stored_tags(writer) == ["LOCKED"]
+
+
+async def test_the_message_log_rides_with_the_next_batch_of_the_group_commit(writer: BatchedWriter) -> None:
+    from chargegrid.config import MessageLogLevel
+    from chargegrid.ocpp import message_log
+    from chargegrid.store.models import MessageLogEntry
+
+    log = message_log.MessageLog(MessageLogLevel.all, writer._sessions, 0, writer)
+    log.start()
+    try:
+        record = log.recorder("RIDER")
+        assert record is not None
+        for n in range(message_log._RIDE_FROM):
+            record("in", 2, f"m{n}", "Authorize", f'[2,"m{n}","Authorize",{{"idTag":"T1"}}]', None)
+        batches = writer.batches
+        await writer.run("a", defer_tag("T1"))  # type: ignore[arg-type]
+        assert writer.batches == batches + 1  # the log's row took no commit of its own
+        async with writer._sessions() as db:  # committed with that batch, not a second later
+            kept = await db.scalar(select(func.count()).where(MessageLogEntry.charge_point_id == "RIDER"))
+            assert kept == message_log._RIDE_FROM
+    finally:
+        await log.stop()

@@ -1,10 +1,12 @@
 """The OCPP message log: every frame in and out, written in batches off the hot path.
 
 The log is a record, not something a charger is told about, so it may trail by a second; it is
-flushed on shutdown. Once a second (or sooner, when many frames wait) the kept rows join the group
-commit of the chargers' writes (`store.writer`) as one more write: a transaction of their own would be
-one more disk flush and, on SQLite, would take the single write lock from the group commit, whose next
-batch would then wait in SQLite's busy handler (it sleeps in steps of milliseconds). The level setting
+flushed on shutdown. The kept rows join the group commit of the chargers' writes (`store.writer`):
+once a few hundred are kept, the next batch takes them as one more write (a rider), and once a second
+a tick writes what no batch took (a quiet node). A transaction of their own would be one more disk flush and,
+on SQLite, would take the single write lock from the group commit, whose next batch would then wait in
+SQLite's busy handler (it sleeps in steps of milliseconds). Writing them once a second instead, as one
+large write, made every charger of that batch wait for thousands of rows. The level setting
 decides what is kept (off / all but heartbeats / all). Passwords and keys in a frame are masked before
 it is kept (`security.redaction`).
 """
@@ -28,6 +30,11 @@ from chargegrid.store.writer import BatchedWriter, WriterClosed
 log = logging.getLogger("chargegrid.message_log")
 
 _BATCH = 500  # rows per executemany
+# A batch of the group commit takes the kept rows once there are this many (fewer wait for the next
+# batch or the tick: on PostgreSQL each ride is one more round trip in that batch's commit), and at
+# most the second figure (a backlog is spread over several commits).
+_RIDE_FROM = 500
+_RIDE_AT_MOST = 2_000
 # Rows that wake the log's task before its one-second tick: each flush is one more write in a group
 # commit, so under load fewer, larger flushes leave more of the writer to the chargers' writes.
 _WAKE_AT = 5_000
@@ -50,6 +57,7 @@ class MessageLog:
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._riding: set[asyncio.Future[None]] = set()  # rows handed to batches, not yet committed
         self.dropped = 0
         # Whether this node prunes now (a cluster prunes once per network; see cluster/jobs.py).
         self.may_prune: Callable[[str, float], Awaitable[bool]] = _always
@@ -95,6 +103,26 @@ class MessageLog:
     def start(self) -> None:
         if self.level is not MessageLogLevel.off:
             self._task = asyncio.create_task(self._run())
+            if self._writer is not None:
+                self._writer.add_rider(self._ride)
+
+    def _ride(self) -> tuple[Callable[[Db], Awaitable[None]], asyncio.Future[None]] | None:
+        """The rows kept so far, as a write for the batch of the group commit that is forming."""
+        if len(self._rows) < _RIDE_FROM or self._flushing.locked():
+            return None
+        rows, self._rows = self._rows[:_RIDE_AT_MOST], self._rows[_RIDE_AT_MOST:]
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._riding.add(future)
+        future.add_done_callback(lambda done: self._landed(done, rows))
+        return (lambda db: _queue(db, rows)), future
+
+    def _landed(self, future: asyncio.Future[None], rows: list[dict[str, Any]]) -> None:
+        self._riding.discard(future)
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, WriterClosed):
+            self._rows[:0] = rows  # not written: `stop` writes them in a transaction of its own
+        elif error is not None:
+            log.error("could not write %d message log rows: %s", len(rows), error)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -109,6 +137,8 @@ class MessageLog:
         """Write what is recorded so far; returns once it is committed, also when the background task
         had already taken some of it (the lock: a caller's flush waits for that write, not past it)."""
         async with self._flushing:
+            if self._riding:  # rows already in a batch: wait until they are committed (or handed back)
+                await asyncio.wait(list(self._riding))
             if not self._rows:
                 return
             rows, self._rows = self._rows, []

@@ -14,7 +14,7 @@ from sqlalchemy.sql import Executable
 
 from chargegrid.store import Db
 from chargegrid.store.models import ChargePoint, ConnectorStatus, utcnow
-from chargegrid.store.writer import defer
+from chargegrid.store.writer import defer, defer_many
 
 # Core tables for the hot-path statements (no ORM unit of work per OCPP message).
 _CHARGE_POINTS = cast(Table, ChargePoint.__table__)
@@ -116,12 +116,19 @@ async def connectors(db: Db, charge_point_ids: Sequence[str]) -> Sequence[Connec
     return (await db.scalars(query)).all()
 
 
+_SET_HEARTBEAT = (
+    update(_CHARGE_POINTS)
+    .where(_CHARGE_POINTS.c.id == bindparam("cp_id"))
+    .values(last_heartbeat=bindparam("when"))
+)
+
+
 async def set_heartbeats(db: Db, seen: dict[str, datetime]) -> None:
-    """Record last-heartbeat times of many charge points in one statement."""
+    """Record last-heartbeat times of many charge points in one statement, as deferred rows of the
+    transaction (`store.writer.defer`): up to one row per connected charger every few seconds, which
+    through the ORM's executemany cost a dict per row and, on SQLite, a GIL hand-off per row."""
     if seen:
-        rows = [{"cp_id": cp_id, "when": when} for cp_id, when in seen.items()]
-        stmt = update(_CHARGE_POINTS).where(_CHARGE_POINTS.c.id == bindparam("cp_id"))
-        await db.execute(stmt.values(last_heartbeat=bindparam("when")), rows)
+        defer_many(db, _SET_HEARTBEAT, [{"cp_id": cp_id, "when": when} for cp_id, when in seen.items()])
 
 
 def _connector_upsert(dialect: str, stamp: str, columns: tuple[str, ...]) -> Executable:

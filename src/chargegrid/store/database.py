@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -21,14 +21,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine tuned for the dialect; SQLite gets its pragmas on every new connection."""
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    # A `checkpoints.Checkpointer` thread checkpoints instead, off the commit's path.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def create_engine(url: str, *, own_checkpoints: bool = False) -> AsyncEngine:
+    """An engine tuned for the dialect; SQLite gets its pragmas on every new connection.
+
+    `own_checkpoints`: SQLite's connections never checkpoint the WAL themselves; the caller runs a
+    `checkpoints.Checkpointer` on the same file for as long as the engine writes (the server does)."""
     if url.startswith("sqlite"):
         # Readers queue for a pooled connection during a boot storm instead of failing after 30 s.
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=10, max_overflow=10, pool_timeout=300
+            # check_same_thread: the group commit runs its deferred rows on the event loop's thread
+            # (`writer._sqlite_here`) while aiosqlite's thread waits, never both at once.
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=10,
+            max_overflow=10,
+            pool_timeout=300,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if own_checkpoints:
+            event.listen(engine.sync_engine, "connect", _no_autocheckpoint)
         return engine
     engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_timeout=300)
     event.listen(engine.sync_engine.pool, "checkin", _returned)
@@ -58,6 +76,14 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.ping()
     except Exception as exc:  # the pool drops this connection and checks out (or opens) another
         raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of an SQLite URL (None for PostgreSQL and for an in-memory SQLite database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
