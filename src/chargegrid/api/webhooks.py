@@ -111,6 +111,8 @@ async def create_webhook(services: ServicesDep, body: WebhookCreate, caller: Cal
         audit.record(
             db, caller, "webhook.create", target=sub.id, details={"url": body.url, "events": body.events}
         )
+    if services.events is not None:  # the worker looks for subscriptions only now and then otherwise
+        services.events.worker.poke()
     return {**view(sub), "secret": secret}
 
 

@@ -75,6 +75,11 @@ class WebhookWorker:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._wake = wake or asyncio.Event()
         self._stopping = False
+        # Whether any subscription is active, as of the last look (every poll) or a change made here.
+        # New positions wake the worker only then: with no subscriber, a look per numbered round (per
+        # command on a busy network, on every node) would be two queries and a commit for nothing.
+        self._subscribed = True
+        self._changes = 0  # subscription changes made here, so a look racing one does not undo it
         self._client = httpx.AsyncClient(
             timeout=policy.timeout,
             follow_redirects=False,
@@ -82,7 +87,15 @@ class WebhookWorker:
         )
 
     def poke(self) -> None:
+        """A subscription was created, changed or resumed here: look now."""
+        self._subscribed = True
+        self._changes += 1
         self._wake.set()
+
+    def new_events(self) -> None:
+        """Events got their positions (here or on another node): look now if anyone subscribes."""
+        if self._subscribed:
+            self._wake.set()
 
     def stop(self) -> None:
         """Claim nothing more; deliveries in flight end after their current attempt."""
@@ -91,12 +104,19 @@ class WebhookWorker:
 
     async def run(self) -> None:
         try:
+            ticked = True  # the first round and every poll look whether anyone subscribes
             while not self._stopping:
                 try:
-                    for sub_id in await self._claim():
-                        self._running[sub_id] = asyncio.create_task(
-                            self._work(sub_id), name=f"webhook-{sub_id}"
-                        )
+                    if ticked:
+                        changes = self._changes
+                        subscribed = await self._any_active()
+                        if changes == self._changes:
+                            self._subscribed = subscribed
+                    if self._subscribed:
+                        for sub_id in await self._claim():
+                            self._running[sub_id] = asyncio.create_task(
+                                self._work(sub_id), name=f"webhook-{sub_id}"
+                            )
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -105,8 +125,9 @@ class WebhookWorker:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._poll)
+                    ticked = False
                 except TimeoutError:
-                    pass
+                    ticked = True
         finally:
             running = list(self._running.values())
             if running:  # let in-flight attempts finish (bounded), then cancel what is left
@@ -115,6 +136,13 @@ class WebhookWorker:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
             await self._client.aclose()
+
+    async def _any_active(self) -> bool:
+        async with self._sessions() as db:
+            found = await db.scalar(
+                select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True)).limit(1)
+            )
+        return found is not None
 
     async def _claim(self) -> list[str]:
         """Take the lease of every due subscription with something to deliver that no node works on."""

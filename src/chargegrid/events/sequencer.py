@@ -40,10 +40,11 @@ async def has_unnumbered(db: AsyncSession) -> bool:
     return await db.scalar(select(OutboxEvent.seq).where(OutboxEvent.position.is_(None)).limit(1)) is not None
 
 
-async def sequence_once(db: AsyncSession, owner: str, lease_ttl: float) -> int:
-    """Number the unnumbered committed rows (in the caller's transaction); how many got a position."""
+async def sequence_once(db: AsyncSession, owner: str, lease_ttl: float) -> int | None:
+    """Number the unnumbered committed rows (in the caller's transaction); how many got a position, None
+    when another node holds the sequencer's lease."""
     if not await leases.take(db, LEASE, owner, lease_ttl):
-        return 0
+        return None
     pending = (
         await db.scalars(
             select(OutboxEvent.seq)
@@ -82,6 +83,9 @@ class Sequencer:
         self._lease_ttl = lease_ttl
         self._wake = asyncio.Event()
         self._poked = False
+        # Another node held the lease at the last try: a poke (an event committed here) is then left to
+        # that node's tick instead of costing a transaction that cannot take the lease, once per command.
+        self._elsewhere = False
         self.stopping = False
         # Called after each round that numbered something: the webhook worker and the live streams wake.
         self.listeners: list[Callable[[], None]] = []
@@ -100,20 +104,27 @@ class Sequencer:
         await leases.ensure_row(self._sessions, LEASE)
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + 5
+        next_tick = loop.time()  # ticks keep their pace however often pokes come
         while not self.stopping:
             # A poke from here on asks for one more round: one that came during this round's queries
             # would otherwise wait for the next tick.
             self._wake.clear()
             poked, self._poked = self._poked, False
+            ticked = loop.time() >= next_tick
+            if ticked:
+                next_tick = loop.time() + self._interval
             try:
-                numbered = 0
-                work = poked  # a poke says there is something; only a tick needs the read-only look
-                if not work:
+                numbered: int | None = 0
+                # A poke says there is something; only a tick needs the read-only look, and only a tick
+                # tries again a lease that another node held.
+                work = poked and not self._elsewhere
+                if not work and ticked:
                     async with self._sessions() as db:
                         work = await has_unnumbered(db)
                 if work:
                     async with self._sessions.begin() as db:
                         numbered = await sequence_once(db, self._owner, self._lease_ttl)
+                    self._elsewhere = numbered is None
                 if numbered:
                     for listener in self.listeners:
                         listener()
@@ -130,6 +141,6 @@ class Sequencer:
                 raise_if_stopping()
                 log.exception("the events sequencer failed; trying again")
             try:
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_tick - loop.time()))
             except TimeoutError:
                 pass

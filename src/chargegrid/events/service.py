@@ -66,7 +66,7 @@ class Events:
             poll_interval=max(cfg.sequence_interval, 0.5),
         )
         self._streams: set[asyncio.Event] = set()
-        self.sequencer.listeners.append(self.worker.poke)
+        self.sequencer.listeners.append(self.worker.new_events)
         self.sequencer.listeners.append(self._wake_streams)
         self._tasks: list[asyncio.Task[None]] = []
         # Finished commands whose event and audit entry are on their way to a commit.
@@ -115,7 +115,7 @@ class Events:
     def numbered_elsewhere(self) -> None:
         """Another node of the cluster gave events their positions (`cluster/event_wakeups.py`)."""
         self._wake_streams()
-        self.worker.poke()
+        self.worker.new_events()
 
     @contextlib.contextmanager
     def stream_waiter(self) -> Any:
