@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import httpx
 import orjson
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,7 +77,7 @@ class WebhookWorker:
         self._stopping = False
         # Whether any subscription is active, as of the last look (every poll) or a change made here.
         # New positions wake the worker only then: with no subscriber, a look per numbered round (per
-        # command on a busy network, on every node) would be two queries and a commit for nothing.
+        # command on a busy network, on every node) would be a query and a transaction for nothing.
         self._subscribed = True
         self._changes = 0  # subscription changes made here, so a look racing one does not undo it
         self._client = httpx.AsyncClient(
@@ -107,13 +107,13 @@ class WebhookWorker:
             ticked = True  # the first round and every poll look whether anyone subscribes
             while not self._stopping:
                 try:
-                    if ticked:
+                    # A tick always looks (is anyone subscribed now?); a wake-up only while someone is.
+                    if ticked or self._subscribed:
                         changes = self._changes
-                        subscribed = await self._any_active()
+                        subscribed, claimed = await self._claim()
                         if changes == self._changes:
                             self._subscribed = subscribed
-                    if self._subscribed:
-                        for sub_id in await self._claim():
+                        for sub_id in claimed:
                             self._running[sub_id] = asyncio.create_task(
                                 self._work(sub_id), name=f"webhook-{sub_id}"
                             )
@@ -137,39 +137,23 @@ class WebhookWorker:
                 await asyncio.gather(*pending, return_exceptions=True)
             await self._client.aclose()
 
-    async def _any_active(self) -> bool:
-        async with self._sessions() as db:
-            found = await db.scalar(
-                select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True)).limit(1)
-            )
-        return found is not None
-
-    async def _claim(self) -> list[str]:
-        """Take the lease of every due subscription with something to deliver that no node works on."""
-        free = self._policy.concurrency - len(self._running)
-        if free <= 0:
-            return []
+    async def _claim(self) -> tuple[bool, list[str]]:
+        """Whether any subscription is active, and the leases taken of every due one with something to
+        deliver that no node works on. One read: the active subscriptions, each with whether it is due."""
         now = utcnow()
+        top = select(func.max(OutboxEvent.position)).scalar_subquery()
+        due = and_(
+            WebhookSubscription.position < top,
+            or_(WebhookSubscription.next_attempt_at.is_(None), WebhookSubscription.next_attempt_at <= now),
+            or_(WebhookSubscription.lease_until.is_(None), WebhookSubscription.lease_until < now),
+        )
         claimed: list[str] = []
         async with self._sessions.begin() as db:
-            top = await db.scalar(select(OutboxEvent.position).order_by(OutboxEvent.position.desc()).limit(1))
-            if top is None:
-                return []
-            candidates = (
-                await db.scalars(
-                    select(WebhookSubscription.id).where(
-                        WebhookSubscription.active.is_(True),
-                        WebhookSubscription.position < top,
-                        or_(
-                            WebhookSubscription.next_attempt_at.is_(None),
-                            WebhookSubscription.next_attempt_at <= now,
-                        ),
-                        or_(WebhookSubscription.lease_until.is_(None), WebhookSubscription.lease_until < now),
-                    )
-                )
-            ).all()
-            for sub_id in candidates:
-                if sub_id in self._running or len(claimed) >= free:
+            looked = select(WebhookSubscription.id, due.label("due"))
+            active = (await db.execute(looked.where(WebhookSubscription.active.is_(True)))).all()
+            free = self._policy.concurrency - len(self._running)
+            for sub_id, is_due in active:
+                if not is_due or sub_id in self._running or len(claimed) >= free:
                     continue
                 result = await db.execute(
                     update(WebhookSubscription)
@@ -184,7 +168,7 @@ class WebhookWorker:
                 )
                 if isinstance(result, CursorResult) and result.rowcount == 1:
                     claimed.append(sub_id)
-        return claimed
+        return bool(active), claimed
 
     async def _work(self, sub_id: str) -> None:
         try:
