@@ -21,7 +21,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import unquote
@@ -208,12 +208,11 @@ class EdgeListener:
     def is_serving(self) -> bool:
         return self.serving
 
-    async def handler(self, connection: ServerConnection) -> None:
+    def handler(self, connection: ServerConnection) -> Coroutine[Any, Any, None]:
+        # The connection's own coroutine becomes the task (one coroutine frame less per charger); it
+        # leaves `handler_tasks` itself when it ends.
         assert isinstance(connection, OcppConnection)
-        try:
-            await connection.run()
-        finally:
-            self.handler_tasks.discard(asyncio.current_task())
+        return connection.run()
 
 
 def refused(remote: str, reason: str) -> None:
@@ -635,6 +634,8 @@ class OcppConnection(ServerConnection):
         except Exception:
             log.exception("OCPP connection from %s failed", self.remote)
             self.transport.abort()
+        finally:
+            self.listener.handler_tasks.discard(asyncio.current_task())
 
 
 def uvicorn_config(
