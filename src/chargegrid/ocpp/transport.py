@@ -37,6 +37,7 @@ from websockets.typing import Subprotocol
 
 from chargegrid.config import Settings, TlsSettings
 from chargegrid.ocpp.admission import Admitted, ChargePointLookup, HandshakeRequest, TlsFacts, admit
+from chargegrid.ocpp.idle_buffers import shrink_idle_buffers
 from chargegrid.ocpp.keepalive import Keepalive
 from chargegrid.ocpp.server import LinkClosed, serve_charger
 from chargegrid.ocpp.versions import negotiate
@@ -514,6 +515,7 @@ class OcppConnection(ServerConnection):
             ping_timeout=ping_timeout,
         )
         self.peer = _Peer(charge_point_id, remote, tls, server_state)
+        shrink_idle_buffers(self)
 
     @property
     def listener(self) -> EdgeListener:
