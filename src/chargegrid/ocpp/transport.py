@@ -515,7 +515,6 @@ class OcppConnection(ServerConnection):
             ping_timeout=ping_timeout,
         )
         self.peer = _Peer(charge_point_id, remote, tls, server_state)
-        shrink_idle_buffers(self)
 
     @property
     def listener(self) -> EdgeListener:
@@ -528,6 +527,7 @@ class OcppConnection(ServerConnection):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.peer.server_state.connections.add(self)
         super().connection_made(transport)
+        shrink_idle_buffers(self)  # its queues exist now; no frame has arrived yet
 
     def connection_lost(self, exc: Exception | None) -> None:
         try:
