@@ -27,7 +27,8 @@ from chargegrid.ocpp.context import EdgeContext
 from chargegrid.ocpp.versions import OcppVersion, negotiate
 from chargegrid.store import charge_points as cp_store
 from chargegrid.store.batched_reads import BatchedReader
-from chargegrid.store.models import ChargePoint, ConnectorStatus
+from chargegrid.store.charge_points import AdmissionRecord
+from chargegrid.store.models import ConnectorStatus
 
 log = logging.getLogger("chargegrid.edge")
 
@@ -93,7 +94,7 @@ def client_cert_common_name(tls: TlsFacts | None) -> str | None:
     return str(names[0].value) if names else None
 
 
-Found = tuple[ChargePoint | None, list[ConnectorStatus]]
+Found = tuple[AdmissionRecord | None, list[ConnectorStatus]]
 
 
 class ChargePointLookup:
@@ -108,7 +109,7 @@ class ChargePointLookup:
 
 
 async def _read_found(db: AsyncSession, ids: list[str]) -> dict[str, Found]:
-    found = await cp_store.get_many(db, ids)
+    found = await cp_store.admission_records(db, ids)
     by_id: dict[str, Found] = {cp_id: (cp, []) for cp_id, cp in found.items()}
     for row in await cp_store.connectors(db, list(found)):
         by_id[row.charge_point_id][1].append(row)
@@ -163,5 +164,5 @@ async def _read(ctx: EdgeContext, cp_id: str, lookup: ChargePointLookup | None) 
     if lookup is not None:
         return await lookup.get(cp_id)
     async with ctx.db() as db:
-        cp = await cp_store.get(db, cp_id)
+        cp = await cp_store.admission_record(db, cp_id)
         return cp, list(await cp_store.connectors(db, [cp_id])) if cp is not None else []

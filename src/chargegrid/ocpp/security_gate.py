@@ -31,7 +31,7 @@ from chargegrid.store import security as security_store
 
 if TYPE_CHECKING:
     from chargegrid.ocpp.context import EdgeContext
-    from chargegrid.store.models import ChargePoint
+    from chargegrid.store.charge_points import AdmissionRecord
 
 log = logging.getLogger("chargegrid.edge.security")
 
@@ -264,7 +264,7 @@ async def _promote(ctx: EdgeContext, cp_id: str, next_hash: str) -> None:
 
 
 async def settle_raise(
-    ctx: EdgeContext, cp_id: str, cp: ChargePoint, who: identity.ConnectionIdentity
+    ctx: EdgeContext, cp_id: str, cp: AdmissionRecord, who: identity.ConnectionIdentity
 ) -> None:
     """A raised charger (RaiseSecurityProfile) connected: once it does so at its pending profile or above,
     that profile becomes the floor it is never accepted below again (A05.FR.09)."""

@@ -21,7 +21,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import unquote
@@ -37,6 +37,7 @@ from websockets.typing import Subprotocol
 
 from chargegrid.config import Settings, TlsSettings
 from chargegrid.ocpp.admission import Admitted, ChargePointLookup, HandshakeRequest, TlsFacts, admit
+from chargegrid.ocpp.idle_buffers import shrink_idle_buffers
 from chargegrid.ocpp.keepalive import Keepalive
 from chargegrid.ocpp.server import LinkClosed, serve_charger
 from chargegrid.ocpp.versions import negotiate
@@ -208,12 +209,11 @@ class EdgeListener:
     def is_serving(self) -> bool:
         return self.serving
 
-    async def handler(self, connection: ServerConnection) -> None:
+    def handler(self, connection: ServerConnection) -> Coroutine[Any, Any, None]:
+        # The connection's own coroutine becomes the task (one coroutine frame less per charger); it
+        # leaves `handler_tasks` itself when it ends.
         assert isinstance(connection, OcppConnection)
-        try:
-            await connection.run()
-        finally:
-            self.handler_tasks.discard(asyncio.current_task())
+        return connection.run()
 
 
 def refused(remote: str, reason: str) -> None:
@@ -527,6 +527,7 @@ class OcppConnection(ServerConnection):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.peer.server_state.connections.add(self)
         super().connection_made(transport)
+        shrink_idle_buffers(self)  # its queues exist now; no frame has arrived yet
 
     def connection_lost(self, exc: Exception | None) -> None:
         try:
@@ -635,6 +636,8 @@ class OcppConnection(ServerConnection):
         except Exception:
             log.exception("OCPP connection from %s failed", self.remote)
             self.transport.abort()
+        finally:
+            self.listener.handler_tasks.discard(asyncio.current_task())
 
 
 def uvicorn_config(

@@ -62,6 +62,9 @@ class BatchedReader(Generic[K, V]):
                         if not future.done():
                             future.set_result(found.get(key))
                 waiting = {}
+            # A dict never shrinks as keys leave it: a fresh one, so the table a boot storm grew
+            # (thousands of waiting chargers) is not kept for the node's life.
+            self._waiting = {}
         except BaseException as exc:  # cancelled (shutdown): nobody may wait for ever
             _fail(waiting, exc)
             _fail(self._waiting, exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
@@ -31,6 +32,35 @@ async def get_many(db: Db, charge_point_ids: Sequence[str]) -> dict[str, ChargeP
         return {}
     found = await db.scalars(select(ChargePoint).where(ChargePoint.id.in_(charge_point_ids)))
     return {cp.id: cp for cp in found}
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionRecord:
+    """What admitting a charger's connection reads of its record: not the whole ORM object, which with
+    its instance state is ~2 KB, of which a boot storm holds thousands at once."""
+
+    id: str
+    name: str | None
+    registration_status: str
+    security_profile: int
+    security_profile_pending: int | None
+    password_hash: str | None
+    password_hash_next: str | None
+
+
+_ADMISSION_COLUMNS = tuple(_CHARGE_POINTS.c[name] for name in AdmissionRecord.__slots__)
+
+
+async def admission_records(db: Db, charge_point_ids: Sequence[str]) -> dict[str, AdmissionRecord]:
+    """The stored charge points among `charge_point_ids` as admission reads them, by id (one query)."""
+    if not charge_point_ids:
+        return {}
+    rows = await db.execute(select(*_ADMISSION_COLUMNS).where(_CHARGE_POINTS.c.id.in_(charge_point_ids)))
+    return {row[0]: AdmissionRecord(*row) for row in rows}
+
+
+async def admission_record(db: Db, charge_point_id: str) -> AdmissionRecord | None:
+    return (await admission_records(db, [charge_point_id])).get(charge_point_id)
 
 
 async def settings_of(

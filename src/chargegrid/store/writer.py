@@ -233,25 +233,30 @@ class BatchedWriter:
 
     async def _drain(self, queue: asyncio.Queue[_Item]) -> None:
         while True:
-            batch = [await queue.get()]
-            while len(batch) < self._max_batch and not queue.empty():
-                batch.append(queue.get_nowait())
-            for rider in self._riders:
-                item = rider()
-                if item is not None:
-                    batch.append(item)
-            try:
-                await self._apply(batch)
-                raise_if_stopping()  # a cancel that came out of the database as an error
-            except asyncio.CancelledError:
-                for _work, future in batch:
-                    if not future.done():
-                        future.set_exception(WriterClosed("the central system is shutting down"))
-                raise
-            except Exception:  # the database itself failed (commit, connection)
-                raise_if_stopping()
-                log.exception("a batch of %d writes failed; retrying them one by one", len(batch))
-                await self._one_by_one(batch)
+            # One batch per call, so nothing of it (its work, their results and the rows they hold)
+            # stays referenced by this frame while the next write is awaited on an idle node.
+            await self._one_batch(queue, await queue.get())
+
+    async def _one_batch(self, queue: asyncio.Queue[_Item], first: _Item) -> None:
+        batch = [first]
+        while len(batch) < self._max_batch and not queue.empty():
+            batch.append(queue.get_nowait())
+        for rider in self._riders:
+            item = rider()
+            if item is not None:
+                batch.append(item)
+        try:
+            await self._apply(batch)
+            raise_if_stopping()  # a cancel that came out of the database as an error
+        except asyncio.CancelledError:
+            for _work, future in batch:
+                if not future.done():
+                    future.set_exception(WriterClosed("the central system is shutting down"))
+            raise
+        except Exception:  # the database itself failed (commit, connection)
+            raise_if_stopping()
+            log.exception("a batch of %d writes failed; retrying them one by one", len(batch))
+            await self._one_by_one(batch)
 
     async def _apply(self, batch: list[_Item]) -> None:
         results: list[Any] = []
