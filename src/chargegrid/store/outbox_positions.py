@@ -5,7 +5,8 @@ PostgreSQL does a round in one statement, sent outside a transaction block (its 
 round trip): "is anything waiting? take or renew the lease; number what is waiting above the highest
 position". A round was five statements in a transaction (~6 round trips) on the node that holds the lease,
 once per event committed there: measured as ~4 ms of each REST → other node → charger round trip when the
-asking node held it (bench/RESULTS.md, session 5).
+asking node held it (bench/RESULTS.md, session 5); one statement took ~7 ms CPU and ~6 ms p50 off each
+such call on a slow machine (session 6).
 
 Why one statement is as safe as the five:
 - The lease's UPDATE holds its row lock until the statement's transaction ends, so rounds commit one
