@@ -110,7 +110,8 @@ class Sequencer:
                     numbered = await sequence_once(
                         self._sessions, self._owner, self._lease_ttl, known_waiting=poked and not ticked
                     )
-                    self._elsewhere = numbered is None
+                    if numbered != 0:  # 0: nothing waited, which says nothing about the lease
+                        self._elsewhere = numbered is None
                 if numbered:
                     for listener in self.listeners:
                         listener()
