@@ -7,13 +7,17 @@ starts nodes A and B (`chargegrid serve`, their logs in a temporary directory) a
 chargers to B that answer every CALL at once. `/API/Reset/{cp}` is sent one call at a time to A (which
 forwards it through Redis to B) and to B itself, first with 1 charger connected, then with N.
 
+Every figure is measured twice: with the events sequencer's lease placed on A, then on B (the bench
+writes the lease's row; the holder numbers each command's event, which is most of what placement changes),
+and its line names the holder and the CPU each node spent per call (/proc, user + system).
+
 Redis work is read from `INFO commandstats` (the whole Redis server: run it when nothing else uses
 Redis) around the forwarded calls, the local calls and an idle window: commands per forwarded call,
 per local call, and per connected charger per second while idle (lease refreshes).
 
 Last, the live stream across nodes: SSE streams at A and at B, commands at B (each makes a
-command.finished event there): how long after the REST answer each stream shows the event, for the
-node that numbers events (the sequencer's lease holder) and the one woken through Redis pub/sub.
+command.finished event there): how long after the REST answer each stream shows the event, with the
+lease on B (B numbers at once, A is woken through Redis pub/sub) and on A (the event waits for A's round).
 
 Every wait is bounded (start, connect, each call, the whole run: --deadline seconds); progress lines go
 to stderr. `serve --workers 2` against one worker (throughput, boot storm) is measured by
@@ -48,6 +52,8 @@ REDIS_URL = "redis://127.0.0.1:6379/9"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 START_TIMEOUT = 90.0  # a node that is not healthy by then failed to start (its log is shown)
 IDLE_SECONDS = 6.0  # longer than one lease refresh (a third of the default 15 s lease)
+SEQUENCER_LEASE = "events-sequencer"
+PLACED_SECONDS = 60  # a placed lease outlives a figure; its holder renews it at each round
 
 
 def progress(message: str) -> None:
@@ -58,6 +64,12 @@ def raise_nofile() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Node:
@@ -76,6 +88,11 @@ class Node:
         command = [sys.executable, "-m", "chargegrid", "serve", "--port", str(self.port)]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
+    @property
+    def cpu(self) -> float:
+        assert self.process is not None
+        return cpu_seconds(self.process.pid)
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
@@ -120,23 +137,55 @@ def redis_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]
     return {name: calls for name, calls in sorted(delta.items(), key=lambda kv: -kv[1]) if calls}
 
 
-async def measure_calls(redis: Any, base: str, label: str, ids: list[str], calls: int) -> dict[str, Any]:
-    """`calls` sequential Reset calls at `base` (after 20 warm-up calls): latencies and Redis commands."""
+async def measure_calls(
+    redis: Any, base: str, label: str, ids: list[str], calls: int, nodes: list[Node]
+) -> dict[str, Any]:
+    """`calls` sequential Reset calls at `base` (after 20 warm-up calls): latencies, Redis commands, and
+    each node's CPU per call."""
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": API_KEY}, timeout=30) as api:
         await timed_calls(api, ids, 20, 1)
         before = await redis_calls(redis)
+        cpu_before = [node.cpu for node in nodes]
         samples = await timed_calls(api, ids, calls, 1)
+        cpu = [(node.cpu - start) / calls * 1000 for node, start in zip(nodes, cpu_before, strict=True)]
         delta = redis_delta(before, await redis_calls(redis))
     total = sum(delta.values())
     result = {
         "line": percentiles(samples),
+        "cpu_ms_per_call": {node.name: round(ms, 2) for node, ms in zip(nodes, cpu, strict=True)},
         "redis_per_call": round(total / calls, 2),
         "redis_top": list(delta.items())[:6],
     }
+    cpu_text = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms_per_call"].items())
     progress(
-        f"  {label}: {result['line']}; Redis {result['redis_per_call']} commands/call {result['redis_top']}"
+        f"  {label}: {result['line']}; CPU ms/call {cpu_text}; Redis {result['redis_per_call']} "
+        f"commands/call {result['redis_top']}"
     )
     return result
+
+
+async def place_lease(database_url: str, owner: str) -> None:
+    """Give the events sequencer's lease to `owner` for PLACED_SECONDS; the other node finds it held at
+    its next round and leaves the numbering to `owner`."""
+    db = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"), timeout=10)
+    try:
+        await db.execute(
+            "UPDATE worker_leases SET owner = $1,"
+            f" until = (now() AT TIME ZONE 'utc') + interval '{PLACED_SECONDS} seconds' WHERE name = $2",
+            owner,
+            SEQUENCER_LEASE,
+        )
+    finally:
+        await db.close()
+
+
+async def lease_holder(database_url: str) -> str:
+    db = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"), timeout=10)
+    try:
+        owner: str = await db.fetchval("SELECT owner FROM worker_leases WHERE name = $1", SEQUENCER_LEASE)
+    finally:
+        await db.close()
+    return owner
 
 
 async def follow(node: Node, cp_id: str, ready: asyncio.Event, arrivals: asyncio.Queue[float]) -> None:
@@ -178,11 +227,7 @@ async def stream_latency(nodes: list[Node], database_url: str, cp_id: str, calls
         for task in streams:
             task.cancel()
         await asyncio.gather(*streams, return_exceptions=True)
-    db = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"), timeout=10)
-    try:
-        owner = await db.fetchval("SELECT owner FROM worker_leases WHERE name = 'events-sequencer'")
-    finally:
-        await db.close()
+    owner = await lease_holder(database_url)
     for node, got in zip(nodes, samples, strict=True):
         how = "numbers events itself" if node.name == owner else "woken through Redis"
         progress(f"  stream at {node.name} ({how}): event after the REST answer: {percentiles(got)}")
@@ -199,15 +244,27 @@ async def round_trip(env: dict[str, str], workdir: Path, chargers: int, calls: i
         progress(f"nodes A (:{node_a.port}) and B (:{node_b.port}) up; chargers connect to B")
         url = f"ws://127.0.0.1:{node_b.port}/OCPP"
         ids = [f"RT-{i}" for i in range(chargers)]
+        database_url = env["CHARGEGRID_DATABASE_URL"]
         for count in sorted({1, chargers}):
             started = time.perf_counter()
             await connect_fleet(url, ids[len(tasks) : count], tasks)
             progress(f"{count} chargers on node B (connected in {time.perf_counter() - started:.1f} s)")
-            for label, node in (
-                ("other node: REST at A → B → charger", node_a),
-                ("same node: REST at B", node_b),
-            ):
-                await measure_calls(redis, node.http, f"{label} @ {count}", ids[:count], calls)
+            for holder in (node_a, node_b):
+                await place_lease(database_url, holder.name)
+                for label, node in (
+                    ("other node: REST at A → B → charger", node_a),
+                    ("same node: REST at B", node_b),
+                ):
+                    await measure_calls(
+                        redis,
+                        node.http,
+                        f"{label} @ {count}, lease at {holder.name}",
+                        ids[:count],
+                        calls,
+                        [node_a, node_b],
+                    )
+                if (held := await lease_holder(database_url)) != holder.name:
+                    progress(f"  (the lease moved to {held!r} during these figures)")
         before = await redis_calls(redis)
         await asyncio.sleep(IDLE_SECONDS)
         delta = redis_delta(before, await redis_calls(redis))
@@ -216,8 +273,12 @@ async def round_trip(env: dict[str, str], workdir: Path, chargers: int, calls: i
             f"idle, {chargers} chargers: {per:.3f} Redis commands per charger per second "
             f"({sum(delta.values()) / IDLE_SECONDS:.0f}/s: {list(delta.items())[:6]})"
         )
-        progress("live stream (SSE) at A and at B; the command (its event) at B:")
-        await stream_latency([node_a, node_b], env["CHARGEGRID_DATABASE_URL"], ids[0], min(calls, 100))
+        for holder in (node_b, node_a):
+            await place_lease(database_url, holder.name)
+            progress(
+                f"live stream (SSE) at A and at B; the command (its event) at B; lease at {holder.name}:"
+            )
+            await stream_latency([node_a, node_b], database_url, ids[0], min(calls, 100))
     finally:
         for task in tasks:
             task.cancel()

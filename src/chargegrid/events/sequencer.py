@@ -16,13 +16,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chargegrid.background import raise_if_stopping
-from chargegrid.store import leases
+from chargegrid.store import leases, outbox_positions
 from chargegrid.store.integration_models import OutboxEvent, WebhookDelivery
 from chargegrid.store.models import utcnow
 
@@ -31,33 +30,22 @@ log = logging.getLogger("chargegrid.events")
 LEASE = "events-sequencer"
 BATCH = 2000
 
-_table = cast(Table, OutboxEvent.__table__)
-_SET_POSITION = update(_table).where(_table.c.seq == bindparam("b_seq")).values(position=bindparam("b_pos"))
+
+def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError(f"the sequencer needs sessions bound to an AsyncEngine, not {bind!r}")
+    return bind
 
 
-async def has_unnumbered(db: AsyncSession) -> bool:
-    """A read-only look first, so an idle node does not commit (and, on SQLite, fsync) every tick."""
-    return await db.scalar(select(OutboxEvent.seq).where(OutboxEvent.position.is_(None)).limit(1)) is not None
-
-
-async def sequence_once(db: AsyncSession, owner: str, lease_ttl: float) -> int | None:
-    """Number the unnumbered committed rows (in the caller's transaction); how many got a position, None
-    when another node holds the sequencer's lease."""
-    if not await leases.take(db, LEASE, owner, lease_ttl):
-        return None
-    pending = (
-        await db.scalars(
-            select(OutboxEvent.seq)
-            .where(OutboxEvent.position.is_(None))
-            .order_by(OutboxEvent.seq)
-            .limit(BATCH)
-        )
-    ).all()
-    if not pending:
-        return 0
-    top = await db.scalar(select(func.max(OutboxEvent.position))) or 0
-    await db.execute(_SET_POSITION, [{"b_seq": seq, "b_pos": top + i} for i, seq in enumerate(pending, 1)])
-    return len(pending)
+async def sequence_once(
+    sessions: async_sessionmaker[AsyncSession], owner: str, lease_ttl: float, *, known_waiting: bool = False
+) -> int | None:
+    """Number the unnumbered committed rows (one round, `store.outbox_positions`): how many got a
+    position, None when some wait but another node holds the sequencer's lease."""
+    return await outbox_positions.number(
+        engine_of(sessions), LEASE, owner, lease_ttl, BATCH, known_waiting=known_waiting
+    )
 
 
 async def prune(db: AsyncSession, retention_days: float) -> None:
@@ -115,16 +103,15 @@ class Sequencer:
                 next_tick = loop.time() + self._interval
             try:
                 numbered: int | None = 0
-                # A poke says there is something; only a tick needs the read-only look, and only a tick
-                # tries again a lease that another node held.
-                work = poked and not self._elsewhere
-                if not work and ticked:
-                    async with self._sessions() as db:
-                        work = await has_unnumbered(db)
-                if work:
-                    async with self._sessions.begin() as db:
-                        numbered = await sequence_once(db, self._owner, self._lease_ttl)
-                    self._elsewhere = numbered is None
+                # A poke says there is something; a poke is left to the tick while another node held
+                # the lease at the last try, and only a tick tries that lease again. The round looks for
+                # waiting rows first itself (read-only: an idle node commits nothing).
+                if (poked and not self._elsewhere) or ticked:
+                    numbered = await sequence_once(
+                        self._sessions, self._owner, self._lease_ttl, known_waiting=poked and not ticked
+                    )
+                    if numbered != 0:  # 0: nothing waited, which says nothing about the lease
+                        self._elsewhere = numbered is None
                 if numbered:
                     for listener in self.listeners:
                         listener()

@@ -13,15 +13,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from chargegrid.store import Db
 from chargegrid.store.integration_models import WorkerLease
 from chargegrid.store.models import utcnow
 
 
-async def take(db: Db, name: str, owner: str, ttl: float, now: datetime | None = None) -> bool:
-    """Take or renew lease `name` inside the caller's transaction; False when another node holds it."""
+async def take(
+    db: Db | AsyncConnection, name: str, owner: str, ttl: float, now: datetime | None = None
+) -> bool:
+    """Take or renew lease `name` inside the caller's transaction (a session's or a connection's); False
+    when another node holds it."""
     now = now or utcnow()
     result = await db.execute(
         update(WorkerLease)
