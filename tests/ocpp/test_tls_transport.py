@@ -263,7 +263,7 @@ async def test_burst_of_wss_chargers_all_complete_their_tls_handshake(pki: Pki, 
 
     A ClientHello read before the handshake started used to be dropped (the event loop starts reading
     right after `connection_made`, whose `pause_reading` it ignores): those chargers hung until the
-    handshake deadline and were reset, ~1 in 7 of a burst."""
+    handshake deadline and were reset (3-49 % of a burst measured)."""
     accept = {"CHARGEGRID_UNKNOWN_CHARGERS": "accept", "CHARGEGRID_EDGE__HANDSHAKE_TIMEOUT_SECONDS": "4"}
     port, env, command = _serve_command(tmp_path, "burst", **accept)
     log_path = tmp_path / "serve.log"

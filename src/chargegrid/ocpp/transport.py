@@ -318,7 +318,7 @@ class EdgeProtocol(asyncio.Protocol):
     async def _start_tls(self, raw: asyncio.Transport, context: ssl.SSLContext, timeout: float) -> None:
         # The ClientHello (or part of it) may already sit in `buffer` (see `connection_made`). Dropped, the
         # handshake waits for bytes the client already sent: stuck until our deadline (under a connect
-        # burst, one wss:// connection in seven). start_tls swaps in its TLS protocol synchronously and
+        # burst, up to half the wss:// connections). start_tls swaps in its TLS protocol synchronously and
         # schedules that protocol's `connection_made`, then resumes reading; this callback, scheduled
         # first, runs before both, so the bytes reach the TLS layer first and in order.
         if self.buffer:
