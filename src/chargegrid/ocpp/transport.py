@@ -235,6 +235,24 @@ def _plain_response(status: int, text: str) -> bytes:
     ).encode() + body
 
 
+def _feed_tls_layer(raw: asyncio.Transport, edge: asyncio.Protocol, data: bytes) -> None:
+    """Give bytes read before start_tls to the TLS protocol that start_tls put on `raw`.
+
+    Both loops' SSL protocols are buffered protocols; before their `connection_made` they only store the
+    bytes in the TLS object's incoming buffer, which the handshake then reads.
+    """
+    tls_layer = cast(asyncio.BufferedProtocol, raw.get_protocol())
+    if tls_layer is edge or raw.is_closing():
+        return  # start_tls failed before taking the socket, or the connection is already gone
+    view = memoryview(data)
+    while view:
+        buffer = memoryview(tls_layer.get_buffer(len(view)))
+        size = min(len(buffer), len(view))
+        buffer[:size] = view[:size]
+        tls_layer.buffer_updated(size)
+        view = view[size:]
+
+
 class EdgeProtocol(asyncio.Protocol):
     """A new connection until its first request head is read; then OCPP websocket or uvicorn HTTP."""
 
@@ -286,7 +304,10 @@ class EdgeProtocol(asyncio.Protocol):
         self.deadline_at = self.loop.time() + timeout
         self.deadline = self.loop.call_at(self.deadline_at, self._too_slow)
         if listener.tls is not None:
-            # Nothing is read before start_tls takes the socket over, so no ClientHello byte is lost.
+            # Meant to keep the ClientHello unread until start_tls takes the socket over, but neither loop
+            # honours it here: uvloop (0.23, `UVBaseTransport._call_connection_made`) starts reading right
+            # after `connection_made` returns, as asyncio does before Python 3.12 (CPython gh-103607).
+            # Bytes read before the task below runs land in `data_received`; `_start_tls` passes them on.
             transport.pause_reading()
             self.tls_pending = True
             self.tls_task = self.loop.create_task(
@@ -295,6 +316,14 @@ class EdgeProtocol(asyncio.Protocol):
             )
 
     async def _start_tls(self, raw: asyncio.Transport, context: ssl.SSLContext, timeout: float) -> None:
+        # The ClientHello (or part of it) may already sit in `buffer` (see `connection_made`). Dropped, the
+        # handshake waits for bytes the client already sent: stuck until our deadline (under a connect
+        # burst, up to half the wss:// connections). start_tls swaps in its TLS protocol synchronously and
+        # schedules that protocol's `connection_made`, then resumes reading; this callback, scheduled
+        # first, runs before both, so the bytes reach the TLS layer first and in order.
+        if self.buffer:
+            early, self.buffer = bytes(self.buffer), bytearray()
+            self.loop.call_soon(_feed_tls_layer, raw, self, early)
         try:
             secured = await self.loop.start_tls(
                 raw, self, context, server_side=True, ssl_handshake_timeout=timeout
